@@ -1,0 +1,219 @@
+"""The unit (đơn vị): an administrative unit or one of its departments.
+
+A unit is a node of the hierarchy graph. Its *kind* says what it is (phường, quận, sở ...) and
+its *level* (cấp) which tier of government it belongs to. The depth of the hierarchy is data:
+before July 2025 a province had districts and districts had communes; since then a province has
+communes directly. Both are the same model with a different graph.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Level(StrEnum):
+    """Cấp: the tier a unit belongs to.
+
+    ``trung-uong`` (central) is only the synthetic root of a nationwide hierarchy.
+    ``phong-ban`` (department) is any sở / phòng / bộ phận, whatever tier it serves.
+    """
+
+    TRUNG_UONG = "trung-uong"
+    TINH = "tinh"
+    HUYEN = "huyen"
+    XA = "xa"
+    PHONG_BAN = "phong-ban"
+
+
+class UnitKind(StrEnum):
+    """Loại đơn vị: the legal kind of a unit, as the national data names it."""
+
+    QUOC_GIA = "quoc-gia"
+    TINH = "tinh"
+    THANH_PHO = "thanh-pho"  # centrally-run city (thành phố trực thuộc trung ương)
+    QUAN = "quan"
+    HUYEN = "huyen"
+    THI_XA = "thi-xa"
+    THANH_PHO_THUOC_TINH = "thanh-pho-thuoc-tinh"  # provincial city (thành phố thuộc tỉnh)
+    PHUONG = "phuong"
+    XA = "xa"
+    THI_TRAN = "thi-tran"
+    DAC_KHU = "dac-khu"  # special zone, since 2025
+    SO = "so"  # department of a province
+    PHONG = "phong"  # office of a district (and of a commune since 2025)
+    BO_PHAN = "bo-phan"  # section of a commune
+    VAN_PHONG = "van-phong"  # the committee's own office (Văn phòng UBND)
+    TRUNG_TAM = "trung-tam"  # a centre, e.g. the public-service (one-stop) centre
+
+    @property
+    def level(self) -> Level:
+        return _LEVEL_OF_KIND[self]
+
+    @property
+    def is_department(self) -> bool:
+        return self.level is Level.PHONG_BAN
+
+    @property
+    def word(self) -> str:
+        """The kind as it is written before a name: "Phường", "Quận", "Sở"."""
+        return _WORD_OF_KIND[self]
+
+
+_LEVEL_OF_KIND = {
+    UnitKind.QUOC_GIA: Level.TRUNG_UONG,
+    UnitKind.TINH: Level.TINH,
+    UnitKind.THANH_PHO: Level.TINH,
+    UnitKind.QUAN: Level.HUYEN,
+    UnitKind.HUYEN: Level.HUYEN,
+    UnitKind.THI_XA: Level.HUYEN,
+    UnitKind.THANH_PHO_THUOC_TINH: Level.HUYEN,
+    UnitKind.PHUONG: Level.XA,
+    UnitKind.XA: Level.XA,
+    UnitKind.THI_TRAN: Level.XA,
+    UnitKind.DAC_KHU: Level.XA,
+    UnitKind.SO: Level.PHONG_BAN,
+    UnitKind.PHONG: Level.PHONG_BAN,
+    UnitKind.BO_PHAN: Level.PHONG_BAN,
+    UnitKind.VAN_PHONG: Level.PHONG_BAN,
+    UnitKind.TRUNG_TAM: Level.PHONG_BAN,
+}
+
+_WORD_OF_KIND = {
+    UnitKind.QUOC_GIA: "",
+    UnitKind.TINH: "Tỉnh",
+    UnitKind.THANH_PHO: "Thành phố",
+    UnitKind.QUAN: "Quận",
+    UnitKind.HUYEN: "Huyện",
+    UnitKind.THI_XA: "Thị xã",
+    UnitKind.THANH_PHO_THUOC_TINH: "Thành phố",
+    UnitKind.PHUONG: "Phường",
+    UnitKind.XA: "Xã",
+    UnitKind.THI_TRAN: "Thị trấn",
+    UnitKind.DAC_KHU: "Đặc khu",
+    UnitKind.SO: "Sở",
+    UnitKind.PHONG: "Phòng",
+    UnitKind.BO_PHAN: "Bộ phận",
+    UnitKind.VAN_PHONG: "Văn phòng",
+    UnitKind.TRUNG_TAM: "Trung tâm",
+}
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC, so "Hoà" typed decomposed matches the national data's "Hoà"."""
+    return unicodedata.normalize("NFC", text)
+
+
+def upper_vi(text: str) -> str:
+    """Uppercase for document headers ("Phường Yên Sở" → "PHƯỜNG YÊN SỞ")."""
+    return nfc(text).upper()
+
+
+class IssuingBody(BaseModel):
+    """Cơ quan ban hành: the issuing-body lines printed top left of a document.
+
+    ``superior`` is the line of the body it belongs to (printed upright, not bold), e.g.
+    "UBND PHƯỜNG YÊN SỞ" above a department; ``lines`` are the body's own name (bold), e.g.
+    ["ỦY BAN NHÂN DÂN", "PHƯỜNG YÊN SỞ"].
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    superior: str | None = None
+    lines: tuple[str, ...] = Field(min_length=1)
+
+
+class Signer(BaseModel):
+    """Người ký: who signs, as printed in the signature block.
+
+    ``authority`` is "TM. ỦY BAN NHÂN DÂN" (on behalf of the committee) or "KT. CHỦ TỊCH"
+    (for the chair, by a deputy) or None; ``title`` is "CHỦ TỊCH", "GIÁM ĐỐC" ...; ``name``
+    is left blank in generated hierarchies for the clerk to fill.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    authority: str | None = None
+    title: str
+    name: str | None = None
+
+
+ROLE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class Unit(BaseModel):
+    """Đơn vị: one node of the hierarchy.
+
+    ``id`` is the national administrative code where there is one (province "01", district
+    "008", ward "00340"), otherwise the parent's id and a slug ("00340-van-hoa-thong-tin").
+    ``place`` is the place name for the dateline ("Yên Sở, ngày ... "). ``roles`` are the
+    functional roles of a department (e.g. ``van-hoa-thong-tin``), which plans use to name a
+    lead or coordinating unit independently of the level.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    name: str = Field(min_length=1)
+    kind: UnitKind
+    parent: str | None = None
+    place: str
+    issuing_body: IssuingBody
+    signer: Signer
+    symbol: str = Field(default="UBND", pattern=r"^[A-ZĐ0-9]+(-[A-ZĐ0-9]+)*$")
+    roles: tuple[str, ...] = ()
+
+    @field_validator("name", "place")
+    @classmethod
+    def _nfc(cls, value: str) -> str:
+        return nfc(value).strip()
+
+    @property
+    def level(self) -> Level:
+        return self.kind.level
+
+    @property
+    def is_department(self) -> bool:
+        return self.kind.is_department
+
+    @property
+    def short_name(self) -> str:
+        """The name without its kind word: "Phường Yên Sở" → "Yên Sở"."""
+        word = self.kind.word
+        if word and self.name.startswith(word + " "):
+            return self.name[len(word) + 1 :]
+        return self.name
+
+
+_PLACE_IS_FULL_NAME = frozenset({"Thành phố Hồ Chí Minh"})
+
+
+def committee_defaults(unit_id: str, name: str, kind: UnitKind, parent: str | None = None) -> Unit:
+    """An administrative unit with the issuing body, place and signer a UBND uses.
+
+    The chair signs on behalf of the committee ("TM. ỦY BAN NHÂN DÂN" / "CHỦ TỊCH"); a
+    clerk changes it to "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH" when a deputy signs.
+    """
+    name = nfc(name).strip()
+    if kind is UnitKind.QUOC_GIA:
+        body = IssuingBody(lines=("CHÍNH PHỦ",))
+        signer = Signer(authority="TM. CHÍNH PHỦ", title="THỦ TƯỚNG")
+        place = "Hà Nội"
+    else:
+        body = IssuingBody(lines=("ỦY BAN NHÂN DÂN", upper_vi(name)))
+        signer = Signer(authority="TM. ỦY BAN NHÂN DÂN", title="CHỦ TỊCH")
+        word = kind.word
+        place = name[len(word) + 1 :] if word and name.startswith(word + " ") else name
+        if place.isdigit() or name in _PLACE_IS_FULL_NAME:
+            place = name  # "Quận 1, ngày ..."; "Thành phố Hồ Chí Minh, ngày ..."
+    return Unit(
+        id=unit_id,
+        name=name,
+        kind=kind,
+        parent=parent,
+        place=place,
+        issuing_body=body,
+        signer=signer,
+    )

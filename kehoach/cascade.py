@@ -1,0 +1,390 @@
+"""Cascade: the draft plan of every unit below a plan's issuer, derived level by level.
+
+Each administrative child gets a draft that cites its parent's plan, is issued by the child,
+copies the parent's purposes, requirements, content and forms in the child's words, and
+carries every parent task that applies at or below its level, with roles resolved to its own
+departments and deadlines moved earlier by a lead time per level (never after the parent's).
+Each department gets its own task list: the tasks its unit's draft gives it to lead or
+support. Pure functions: no files, no Prefect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hierarchy.graph import Hierarchy
+from hierarchy.units import Level, Unit
+from kehoach.deadline import Deadline
+from kehoach.errors import KehoachError
+from kehoach.plan import Assignee, DocumentRef, Group, Issuer, Plan, Recipient, Section, Task
+from kehoach.wording import (
+    Rewording,
+    cited_name,
+    departments_phrase,
+    in_sentence,
+    lower_first,
+    subordinates_phrase,
+    upper_first,
+)
+
+_ADMIN_ORDER = {Level.TRUNG_UONG: 0, Level.TINH: 1, Level.HUYEN: 2, Level.XA: 3, Level.PHONG_BAN: 4}
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class CascadeError(KehoachError):
+    """A plan cannot be carried down (a role the child has no department for, ...)."""
+
+
+class CascadeSettings(BaseModel):
+    """What an operator may tune: lead time per level, and how deep to draft.
+
+    ``lead_days[level]``: how many days before its parent's deadline a unit of that level
+    must finish the same task (so it can report upward in time).
+    """
+
+    model_config = _FROZEN
+
+    lead_days: dict[Level, int] = Field(
+        default_factory=lambda: {Level.TINH: 0, Level.HUYEN: 5, Level.XA: 5, Level.PHONG_BAN: 3}
+    )
+    to_level: Level | None = Field(default=None, description="deepest level to draft")
+    default_lead_role: str = Field(
+        default="van-phong",
+        description="who leads, at a committee, a task its parent gave to 'UBND cấp dưới'",
+    )
+
+    def lead_time(self, level: Level) -> dt.timedelta:
+        return dt.timedelta(days=max(0, self.lead_days.get(level, 0)))
+
+
+class Draft(BaseModel):
+    """One unit's draft plan and where it comes from."""
+
+    model_config = _FROZEN
+
+    unit: Unit
+    plan: Plan
+    parent_unit_id: str | None
+    parent_plan: DocumentRef
+
+
+class CoverageGap(BaseModel):
+    """A task of the plan that reaches no unit below its issuer."""
+
+    model_config = _FROZEN
+
+    task_id: str
+    title: str
+    reason: str
+
+
+# -- assignees --------------------------------------------------------------------------
+
+
+def _department(h: Hierarchy, unit: Unit, role: str, task: Task) -> Unit:
+    for dept in h.departments(unit.id):
+        if role in dept.roles:
+            return dept
+    raise CascadeError(
+        f"task {task.id} ({task.title[:60]}…) needs a department with role {role!r}, and "
+        f"{unit.name} ({unit.id}) has none; add one to the hierarchy or its rule set",
+        where=f"unit {unit.id}",
+    )
+
+
+def _resolve(a: Assignee, unit: Unit, h: Hierarchy, task: Task, default_role: str) -> Assignee:
+    """The assignee as ``unit`` names it in its own plan."""
+    if a.role is not None:
+        dept = _department(h, unit, a.role, task)
+        return Assignee(role=a.role, unit=dept.id, label=dept.name)
+    if a.group is Group.CAC_PHONG_BAN:
+        label = upper_first(departments_phrase(h.departments(unit.id), unit.level))
+        return Assignee(group=Group.CAC_PHONG_BAN, label=label)
+    if a.group is Group.UBND_CAP_DUOI:
+        # The parent addressed its subordinate committees; here that committee is ``unit``,
+        # which acts through its office unless the task says who (``below.lead``).
+        dept = _department(h, unit, default_role, task)
+        return Assignee(role=default_role, unit=dept.id, label=dept.name)
+    return a  # a specific unit: named as the parent named it
+
+
+def _passes_down(task: Task, unit: Unit, deeper: set[Level]) -> bool:
+    """Whether ``task`` belongs in ``unit``'s plan: at its level, or for units below it."""
+    if task.levels is None:
+        return True
+    return unit.level in task.levels or bool(deeper & set(task.levels))
+
+
+def _levels_below(h: Hierarchy, unit: Unit) -> set[Level]:
+    return {u.level for level in h.levels(unit.id)[1:] for u in level}
+
+
+def _deadline(parent: Deadline, level: Level, settings: CascadeSettings) -> Deadline:
+    """The child's deadline: a day ``lead_days`` earlier; windows and recurrences as they are."""
+    if parent.due is None or parent.is_window:
+        return parent
+    due = parent.due - settings.lead_time(level)
+    if parent.recurrence is None and due == parent.due:
+        return parent
+    return Deadline(due=due, recurrence=parent.recurrence)
+
+
+def _derive_task(
+    task: Task, unit: Unit, h: Hierarchy, deeper: set[Level], settings: CascadeSettings
+) -> Task | None:
+    if not _passes_down(task, unit, deeper):
+        return None
+    own = task.levels is None or unit.level in task.levels
+    below = task.below
+    if own:
+        lead_spec = (below.lead if below and below.lead else None) or task.lead
+        coord_spec = below.coordinating if below and below.coordinating is not None else task.coordinating
+        title = below.title if below and below.title else task.title
+        lead = _resolve(lead_spec, unit, h, task, settings.default_lead_role)
+        coordinating = tuple(
+            _resolve(c, unit, h, task, settings.default_lead_role)
+            for c in coord_spec
+            if not (c.unit and not c.role and c.unit not in h)
+        )
+        below = None
+    else:
+        title = task.title
+        lead = Assignee(
+            group=Group.UBND_CAP_DUOI, label=subordinates_phrase(h.admin_children(unit.id))
+        )
+        coordinating = ()
+    return Task(
+        id=task.id,
+        title=title,
+        lead=lead,
+        coordinating=tuple(c for c in coordinating if c != lead),
+        deadline=_deadline(task.deadline, unit.level, settings),
+        quota=task.quota,
+        stt=task.stt,
+        levels=task.levels,
+        issues_plan=task.issues_plan,
+        below=below,
+        origin=task.id,
+    )
+
+
+# -- plans ------------------------------------------------------------------------------
+
+
+def _recipients(parent: Unit, unit: Unit, h: Hierarchy) -> tuple[Recipient, ...]:
+    out = [Recipient(name=cited_name(parent), purpose="Để báo cáo")]
+    if not unit.is_department:
+        out.append(Recipient(name=f"Lãnh đạo UBND {unit.kind.word.lower()}"))
+        departments = h.departments(unit.id)
+        if departments:
+            phrase = upper_first(departments_phrase(departments, unit.level))
+            out.append(Recipient(name=phrase, purpose="Để thực hiện"))
+        children = h.admin_children(unit.id)
+        if children:
+            out.append(Recipient(name=subordinates_phrase(children), purpose="Để thực hiện"))
+    out.append(Recipient(name="Lưu: VT"))
+    return tuple(out)
+
+
+def _reword_sections(sections: tuple[Section, ...], reword: Rewording) -> tuple[Section, ...]:
+    return tuple(
+        s.model_copy(
+            update={
+                "title": reword(s.title) if s.title else None,
+                "paragraphs": tuple(reword(p) for p in s.paragraphs),
+                "sections": _reword_sections(s.sections, reword),
+            }
+        )
+        for s in sections
+    )
+
+
+def _base_draft(parent_plan: Plan, unit: Unit, summary: str, preamble: str) -> dict[str, object]:
+    return {
+        "number": None,
+        "date": None,
+        "symbol": f"KH-{unit.symbol}",
+        "issuer": Issuer(unit_id=unit.id, name=cited_name(unit), body=unit.issuing_body),
+        "place": unit.place,
+        "summary": summary,
+        "term": parent_plan.term,
+        "references": (parent_plan.as_reference(),),
+        "preamble": preamble,
+        "signer": unit.signer,
+        "annex_title": parent_plan.annex_title,
+    }
+
+
+def derive_plan(
+    parent_plan: Plan, parent: Unit, unit: Unit, h: Hierarchy, settings: CascadeSettings
+) -> Plan:
+    """The draft plan of administrative unit ``unit`` implementing ``parent_plan``."""
+    reword = Rewording(
+        parent,
+        unit,
+        departments_phrase(h.departments(parent.id), parent.level),
+        departments_phrase(h.departments(unit.id), unit.level),
+    )
+    deeper = _levels_below(h, unit)
+    tasks = tuple(
+        t for t in (_derive_task(t, unit, h, deeper, settings) for t in parent_plan.tasks) if t
+    )
+    summary = reword(parent_plan.summary)
+    ref = parent_plan.as_reference()
+    preamble = (
+        f"Thực hiện {ref.citation}, {cited_name(unit)} ban hành Kế hoạch "
+        f"{lower_first(summary)} như sau:"
+    )
+    return Plan.model_validate(
+        {
+            **_base_draft(parent_plan, unit, summary, preamble),
+            "purposes": tuple(reword(p) for p in parent_plan.purposes),
+            "requirements": tuple(reword(p) for p in parent_plan.requirements),
+            "content": _reword_sections(parent_plan.content, reword),
+            "forms": _reword_sections(parent_plan.forms, reword),
+            "implementation": _reword_sections(parent_plan.implementation, reword),
+            "budget": tuple(reword(p) for p in parent_plan.budget),
+            "closing": reword(parent_plan.closing) if parent_plan.closing else None,
+            "tasks": tasks,
+            "recipients": _recipients(parent, unit, h),
+        }
+    )
+
+
+def _involves(task: Task, dept: Unit) -> bool:
+    people = (task.lead, *task.coordinating)
+    return any(a.unit == dept.id or a.group is Group.CAC_PHONG_BAN for a in people)
+
+
+def derive_department_plan(
+    parent_plan: Plan, parent: Unit, dept: Unit, h: Hierarchy, settings: CascadeSettings
+) -> Plan:
+    """A department's own plan: the tasks its unit's plan gives it, and what it must do."""
+    tasks = tuple(
+        t.model_copy(
+            update={
+                "deadline": _deadline(t.deadline, Level.PHONG_BAN, settings),
+                "origin": t.id,
+                "below": None,
+            }
+        )
+        for t in parent_plan.tasks
+        if _involves(t, dept)
+    )
+    addressed = tuple(
+        s
+        for s in parent_plan.implementation
+        if s.assignee is not None
+        and (
+            (s.assignee.role is not None and s.assignee.role in dept.roles)
+            or s.assignee.group is Group.CAC_PHONG_BAN
+            or s.assignee.unit == dept.id
+        )
+    )
+    summary = f"Triển khai Kế hoạch {lower_first(parent_plan.summary)}"
+    ref = parent_plan.as_reference()
+    preamble = (
+        f"Thực hiện {ref.citation}, {dept.name} xây dựng kế hoạch triển khai các nhiệm vụ "
+        f"được giao như sau:"
+    )
+    return Plan.model_validate(
+        {
+            **_base_draft(parent_plan, dept, summary, preamble),
+            "purposes": parent_plan.purposes,
+            "requirements": parent_plan.requirements,
+            "implementation": addressed,
+            "closing": (
+                f"Trên đây là Kế hoạch triển khai của {dept.name}; trong quá trình thực hiện, "
+                f"nếu có vướng mắc, báo cáo {cited_name(parent)} để được hướng dẫn."
+            ),
+            "tasks": tasks,
+            "recipients": _recipients(parent, dept, h),
+        }
+    )
+
+
+def child_draft(
+    parent_plan: Plan, parent: Unit, unit: Unit, h: Hierarchy, settings: CascadeSettings
+) -> Draft:
+    """The draft of ``unit`` (administrative or department) below ``parent``."""
+    if unit.is_department:
+        plan = derive_department_plan(parent_plan, parent, unit, h, settings)
+    else:
+        plan = derive_plan(parent_plan, parent, unit, h, settings)
+    return Draft(
+        unit=unit, plan=plan, parent_unit_id=parent.id, parent_plan=parent_plan.as_reference()
+    )
+
+
+def _wanted(unit: Unit, settings: CascadeSettings) -> bool:
+    if settings.to_level is None:
+        return True
+    if settings.to_level is Level.PHONG_BAN:
+        return True
+    return not unit.is_department and _ADMIN_ORDER[unit.level] <= _ADMIN_ORDER[settings.to_level]
+
+
+def issuer_unit(plan: Plan, h: Hierarchy) -> Unit:
+    """The plan's issuing unit in the hierarchy (by id, else by name)."""
+    if plan.issuer.unit_id is None:
+        raise CascadeError("the plan's issuer has no unit_id; set issuer.unit_id")
+    if plan.issuer.unit_id not in h:
+        raise CascadeError(
+            f"the plan is issued by unit {plan.issuer.unit_id} ({plan.issuer.name}), which is "
+            f"not in the hierarchy {h.source}"
+        )
+    return h.unit(plan.issuer.unit_id)
+
+
+def cascade(
+    plan: Plan, h: Hierarchy, settings: CascadeSettings | None = None, start: str | None = None
+) -> Iterator[list[Draft]]:
+    """Drafts level by level below the plan's issuer, top first.
+
+    With ``start`` (a unit below the issuer), only the units on the way to it and its subtree
+    are drafted. Each yielded list is one level; a level's drafts are the parents of the next.
+    """
+    settings = settings or CascadeSettings()
+    root = issuer_unit(plan, h)
+    keep: set[str] | None = None
+    if start is not None:
+        target = h.find(start)
+        chain = [u.id for u in h.path(target.id)]
+        if root.id not in chain:
+            raise CascadeError(f"{target.name} ({target.id}) is not below {root.name} ({root.id})")
+        keep = set(chain) | {u.id for level in h.levels(target.id) for u in level}
+    plans: dict[str, Plan] = {root.id: plan}
+    frontier = [root]
+    while frontier:
+        level: list[Draft] = []
+        for parent in frontier:
+            for child in h.children(parent.id):
+                if (keep is not None and child.id not in keep) or not _wanted(child, settings):
+                    continue
+                level.append(child_draft(plans[parent.id], parent, child, h, settings))
+        if not level:
+            return
+        yield level
+        plans = {d.unit.id: d.plan for d in level}
+        frontier = [d.unit for d in level if not d.unit.is_department]
+
+
+def coverage(plan: Plan, h: Hierarchy) -> list[CoverageGap]:
+    """Tasks that no unit below the issuer will carry out."""
+    root = issuer_unit(plan, h)
+    below = _levels_below(h, root)
+    gaps = []
+    for task in plan.tasks:
+        if task.levels is not None and not (set(task.levels) & below):
+            wanted = ", ".join(level.value for level in task.levels)
+            gaps.append(
+                CoverageGap(
+                    task_id=task.id,
+                    title=task.title,
+                    reason=f"for level {wanted}, and no unit of that level is below {root.name}",
+                )
+            )
+    return gaps

@@ -1,0 +1,86 @@
+"""The ``kehoach`` application: sub-commands assembled in one place."""
+
+from __future__ import annotations
+
+import json
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import BaseModel
+from rich.table import Table
+
+from hierarchy.sources import load_hierarchy
+from hierarchy.yamlfile import HierarchyFile
+from kehoach.cli import cascade_cmd, hierarchy_cmd, plan_cmd
+from kehoach.cli.common import command, console
+from kehoach.plan import Plan, load_plan
+
+app = typer.Typer(
+    help="kehoach: cascade plans (kế hoạch) down the administrative hierarchy.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(hierarchy_cmd.app, name="hierarchy")
+app.add_typer(plan_cmd.app, name="plan")
+app.command()(cascade_cmd.cascade)
+
+
+class SchemaName(StrEnum):
+    plan = "plan"
+    hierarchy = "hierarchy"
+
+
+SCHEMAS: dict[SchemaName, type[BaseModel]] = {
+    SchemaName.plan: Plan,
+    SchemaName.hierarchy: HierarchyFile,
+}
+
+
+@app.command()
+@command
+def schema(name: Annotated[SchemaName, typer.Argument(help="Which file format.")]) -> None:
+    """Print the JSON Schema of a file format (for editors and other tools)."""
+    typer.echo(json.dumps(SCHEMAS[name].model_json_schema(), ensure_ascii=False, indent=2))
+
+
+@app.command()
+@command
+def demo(
+    examples: Annotated[Path, typer.Option(help="Folder of example plans.")] = Path("examples"),
+    source: Annotated[str, typer.Option(help="Hierarchy source.")] = "hanoi-2024",
+) -> None:
+    """Load the real Hà Nội hierarchy and the seed plans, and summarise them."""
+    h = load_hierarchy(source)
+    s = h.stats()
+    table = Table(title=f"Hierarchy {s.source}: {s.total} units")
+    table.add_column("level")
+    table.add_column("units", justify="right")
+    for level, n in s.by_level.items():
+        table.add_row(level, str(n))
+    console.print(table)
+    path = " → ".join(u.name for u in h.path(h.find("Phường Yên Sở").id))
+    console.print(f"Path: {path}")
+    plans = sorted(examples.glob("*.yaml"))
+    for file in plans:
+        console.print(f"  {file.name}: {plan_cmd.describe(load_plan(file))}", highlight=False)
+    console.print(f"[green]{len(plans)} plans valid[/]")
+
+
+#: Prefect settings for in-process runs from the CLI, unless the operator set them: the
+#: CLI shows its own progress, so Prefect's console shows only warnings (the API still
+#: records every log line), and no usage analytics leave the machine.
+IN_PROCESS_PREFECT = {
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL": "WARNING",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL": "WARNING",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+}
+
+
+def main() -> None:
+    for key, value in IN_PROCESS_PREFECT.items():
+        os.environ.setdefault(key, value)
+    app()

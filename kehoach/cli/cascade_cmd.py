@@ -1,0 +1,69 @@
+"""``kehoach cascade``: run the cascade flow in-process, with a progress bar and a summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hierarchy.units import Level
+from kehoach.cli.common import command, console
+
+
+@command
+def cascade(
+    plan: Annotated[Path, typer.Argument(help="The parent plan (YAML).")],
+    hierarchy: Annotated[
+        str, typer.Option("--hierarchy", "-H", help="hanoi-2024, hanoi-2025, vn-2024, vn-2025 or a YAML file.")
+    ] = "hanoi-2024",
+    out: Annotated[Path, typer.Option(help="Output folder for drafts and manifest.json.")] = Path("out"),
+    to: Annotated[
+        Level | None, typer.Option("--to", help="Deepest level to draft (default: all, with departments).")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="Only this unit (id or name) and the units below it.")
+    ] = None,
+) -> None:
+    """Derive and write the draft plan (DOCX) of every unit below the plan's issuer."""
+    from flows.cascade import cascade_flow, progress_hook
+    from flows.runtime import quiet_prefect
+
+    with (
+        Progress(
+            TextColumn("[bold]Drafting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=False,
+        ) as bar,
+        quiet_prefect(),
+    ):
+        job = bar.add_task("starting Prefect…", total=None)
+
+        def advance(done: int, total: int, message: str) -> None:
+            bar.update(job, completed=done, total=total, description=message)
+
+        token = progress_hook.set(advance)
+        try:
+            result = cascade_flow(plan=plan, hierarchy=hierarchy, out=out, to_level=to, start=start)
+        finally:
+            progress_hook.reset(token)
+    table = Table(title=f"Drafts of {result.plan.number or result.plan.summary}")
+    table.add_column("level")
+    table.add_column("drafts", justify="right")
+    for level, n in result.drafts_per_level.items():
+        table.add_row(level, str(n))
+    console.print(table)
+    for gap in result.coverage:
+        console.print(f"[yellow]warning:[/] task {gap.task_id} reaches no unit: {gap.reason}")
+    total = sum(result.drafts_per_level.values())
+    console.print(
+        f"{total} drafts in {result.out_dir}/drafts ({result.written} written, "
+        f"{result.unchanged} unchanged), manifest {result.out_dir}/manifest.json, "
+        f"{result.seconds:.1f} s"
+    )

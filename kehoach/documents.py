@@ -1,0 +1,185 @@
+"""What a plan document says, laid out for the template: the context of ``ke-hoach.docx``.
+
+The template (``templates/docx/ke-hoach.docx``) owns the layout; this module owns the words:
+the header lines, the numbered body (I., 1., a)), the recipients as ND30 prints them, and the
+annex rows. The context is a pydantic model, so the sample beside the template and every
+render are checked against the same fields.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from kehoach.docx_render import clean_text, compile_template
+from kehoach.plan import Assignee, Plan, Section
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "docx"
+PLAN_TEMPLATE = TEMPLATES / "ke-hoach.docx"
+
+_ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
+_NUMBERED = re.compile(r"^([0-9]+|[IVX]+|[a-zđ])[.)]\s")
+_GROUP_LABEL = {"cac-phong-ban": "Các phòng, ban, đơn vị", "ubnd-cap-duoi": "UBND cấp dưới"}
+
+
+class Block(BaseModel):
+    """One paragraph of the body: a heading (I.), a sub-heading (1., a)) or text."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["heading", "subheading", "para"]
+    text: str
+
+
+class AnnexRow(BaseModel):
+    """One row of the PHỤ LỤC table, as printed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stt: str
+    title: str
+    lead: str
+    coordinating: str
+    deadline: str
+
+
+class PlanContext(BaseModel):
+    """Everything ``ke-hoach.docx`` prints; the names are the template's tags."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    issuer_superior: str | None
+    issuer_lines: list[str]
+    number_line: str
+    dateline: str
+    summary: str
+    blocks: list[Block]
+    recipients: list[str]
+    signer_authority: str | None
+    signer_title: str
+    signer_name: str
+    annex_title: str
+    annex_caption: str
+    tasks: list[AnnexRow]
+
+
+def assignee_text(a: Assignee) -> str:
+    if a.label:
+        return a.label
+    if a.group is not None:
+        return _GROUP_LABEL[a.group.value]
+    return a.role or a.unit or ""
+
+
+def _section_blocks(sections: tuple[Section, ...], depth: int) -> list[Block]:
+    out: list[Block] = []
+    for i, s in enumerate(sections):
+        if s.title:
+            marker = f"{i + 1}." if depth == 0 else f"{'abcdefghiklmnopq'[i % 16]})"
+            title = s.title if _NUMBERED.match(s.title) else f"{marker} {s.title}"
+            out.append(Block(kind="subheading", text=title))
+        out += [Block(kind="para", text=p) for p in s.paragraphs]
+        out += _section_blocks(s.sections, depth + 1)
+    return out
+
+
+def body_blocks(plan: Plan) -> list[Block]:
+    """The numbered body of a plan, in the order of Phụ lục III of ND 30/2020."""
+    blocks: list[Block] = []
+    if plan.preamble:
+        blocks.append(Block(kind="para", text=plan.preamble))
+    elif plan.references:
+        cites = "; ".join(r.citation for r in plan.references)
+        blocks.append(
+            Block(kind="para", text=f"Thực hiện {cites}, {plan.issuer.name} ban hành Kế hoạch như sau:")
+        )
+    parts: list[tuple[str, list[Block]]] = []
+    purposes = [Block(kind="para", text=p) for p in plan.purposes]
+    requirements = [Block(kind="para", text=p) for p in plan.requirements]
+    if purposes or requirements:
+        parts.append(
+            (
+                "MỤC ĐÍCH, YÊU CẦU",
+                [Block(kind="subheading", text="1. Mục đích"), *purposes]
+                + [Block(kind="subheading", text="2. Yêu cầu"), *requirements],
+            )
+        )
+    if plan.content or plan.forms:
+        content: list[Block] = []
+        if plan.content:
+            content += [Block(kind="subheading", text="1. Nội dung")]
+            content += _section_blocks(plan.content, 1)
+        if plan.forms:
+            content += [Block(kind="subheading", text=f"{2 if plan.content else 1}. Hình thức")]
+            content += _section_blocks(plan.forms, 1)
+        parts.append(("NỘI DUNG, HÌNH THỨC", content))
+    if plan.implementation:
+        parts.append(("TỔ CHỨC THỰC HIỆN", _section_blocks(plan.implementation, 0)))
+    if plan.budget:
+        parts.append(("KINH PHÍ THỰC HIỆN", [Block(kind="para", text=p) for p in plan.budget]))
+    for i, (title, inner) in enumerate(parts):
+        blocks.append(Block(kind="heading", text=f"{_ROMAN[i]}. {title}"))
+        blocks += inner
+    closing = plan.closing or f"Trên đây là Kế hoạch {plan.summary[:1].lower()}{plan.summary[1:]}."
+    closing = closing.rstrip()
+    if not closing.endswith("./."):
+        closing = closing.rstrip(".") + "./."
+    blocks.append(Block(kind="para", text=closing))
+    return [b.model_copy(update={"text": clean_text(b.text)}) for b in blocks]
+
+
+def recipient_lines(plan: Plan) -> list[str]:
+    """"- UBND quận Hoàng Mai: Để báo cáo;" … "- Lưu: VT." (ND30 PL1 II.9.d)."""
+    lines = []
+    for i, r in enumerate(plan.recipients):
+        last = i == len(plan.recipients) - 1
+        text = f"- {r.name}: {r.purpose}" if r.purpose else f"- {r.name}"
+        text = text.rstrip(";.")
+        lines.append(clean_text(text + ("." if last else ";")))
+    return lines
+
+
+def annex_rows(plan: Plan) -> list[AnnexRow]:
+    rows, counter = [], 0
+    for t in plan.tasks:
+        if t.stt is None:
+            counter += 1
+        rows.append(
+            AnnexRow(
+                stt=str(counter) if t.stt is None else t.stt,
+                title=clean_text(t.title),
+                lead=clean_text(assignee_text(t.lead)),
+                coordinating=clean_text(", ".join(assignee_text(c) for c in t.coordinating)),
+                deadline=clean_text(t.deadline.text),
+            )
+        )
+    return rows
+
+
+def plan_context(plan: Plan) -> PlanContext:
+    """The template context of a plan (issued or draft)."""
+    when = plan.dateline.split(", ", 1)[1] if ", " in plan.dateline else ""
+    caption = f"(Kèm theo Kế hoạch số {plan.number_symbol} {when} của {plan.issuer.name})"
+    return PlanContext(
+        issuer_superior=plan.issuer.body.superior,
+        issuer_lines=list(plan.issuer.body.lines),
+        number_line=plan.number_line,
+        dateline=plan.dateline,
+        summary=clean_text(plan.summary),
+        blocks=body_blocks(plan),
+        recipients=recipient_lines(plan),
+        signer_authority=plan.signer.authority,
+        signer_title=plan.signer.title,
+        signer_name=plan.signer.name or "",
+        annex_title=clean_text(plan.annex_title),
+        annex_caption=clean_text(caption),
+        tasks=annex_rows(plan),
+    )
+
+
+def render_plan(plan: Plan, template: Path = PLAN_TEMPLATE) -> bytes:
+    """The .docx bytes of ``plan`` rendered with ``template``."""
+    return compile_template(template).render(plan_context(plan).model_dump())

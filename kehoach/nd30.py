@@ -1,0 +1,171 @@
+"""Checks a generated DOCX against the layout of Nghị định 30/2020/NĐ-CP (../shared/ND30.md).
+
+A clerk who signs these daily spots a wrong margin or a missing line at once, so every draft
+the product writes can be reopened and checked here: page, margins, fonts on every slot,
+header table and its grid, Quốc hiệu and Tiêu ngữ, number and dateline, type name, body,
+signature block, Nơi nhận, page numbers. Returns the list of problems (empty when it passes).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Emu, Length
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+FONT = "Times New Roman"
+_NUMBER = re.compile(r"^Số:( (0[1-9]|[1-9]\d+)|      )/[A-ZĐ0-9]+(-[A-ZĐ0-9]+)*$")
+_DATELINE = re.compile(
+    r"^[^,]+, ngày( (0[1-9]|[12]\d|3[01]) | {6})tháng( (0[12]|[3-9]|1[0-2]) | {6})năm \d{4}$"
+)
+_MM = 36000  # EMU per millimetre
+
+
+def _mm(value: Length | None) -> float:
+    return (value or Emu(0)) / _MM
+
+
+def _pt(p: Paragraph) -> set[float]:
+    return {r.font.size.pt for r in p.runs if r.font.size is not None}
+
+
+def _bold(p: Paragraph) -> bool:
+    return bool(p.runs) and all(r.font.bold for r in p.runs if r.text.strip())
+
+
+def _italic(p: Paragraph) -> bool:
+    return bool(p.runs) and all(r.font.italic for r in p.runs if r.text.strip())
+
+
+def _has_bottom_rule(p: Paragraph) -> bool:
+    ppr = p._p.pPr
+    return ppr is not None and ppr.find(qn("w:pBdr")) is not None
+
+
+def _cell_paragraphs(table: Table, col: int) -> list[Paragraph]:
+    return [p for p in table.rows[0].cells[col].paragraphs]
+
+
+def _fonts(archive: zipfile.ZipFile) -> list[str]:
+    problems = []
+    for name in ("word/styles.xml", "word/document.xml"):
+        xml = archive.read(name).decode("utf-8")
+        if re.search(r"w:(ascii|hAnsi|eastAsia|cs)Theme=|w:cstheme=", xml):
+            problems.append(f"{name} uses theme fonts; set Times New Roman explicitly")
+        for fonts in re.findall(r"<w:rFonts [^>]*/>", xml):
+            for slot in ("ascii", "hAnsi", "eastAsia", "cs"):
+                m = re.search(rf'w:{slot}="([^"]+)"', fonts)
+                if m and m.group(1) != FONT:
+                    problems.append(f"{name}: font {m.group(1)!r} on slot {slot}")
+    styles = archive.read("word/styles.xml").decode("utf-8")
+    default = re.search(r"<w:rPrDefault>.*?<w:rFonts ([^>]*)/>", styles, re.S)
+    if not default or any(f'w:{s}="{FONT}"' not in default.group(1) for s in ("ascii", "hAnsi", "eastAsia", "cs")):
+        problems.append("default font is not Times New Roman on all of ascii/hAnsi/eastAsia/cs")
+    return problems
+
+
+def check_docx(data: bytes, type_name: str = "KẾ HOẠCH") -> list[str]:
+    """Problems with a plan or report DOCX; an empty list means it follows ND30."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        doc = Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        return [f"not a readable .docx: {exc}"]
+    problems = _fonts(archive)
+    s = doc.sections[0]
+    if abs(_mm(s.page_width) - 210) > 0.5 or abs(_mm(s.page_height) - 297) > 0.5:
+        problems.append(f"paper {_mm(s.page_width):.0f}×{_mm(s.page_height):.0f} mm, not A4 portrait")
+    for name, value, low, high in (
+        ("top", s.top_margin, 20, 25),
+        ("bottom", s.bottom_margin, 20, 25),
+        ("left", s.left_margin, 30, 35),
+        ("right", s.right_margin, 15, 20),
+    ):
+        if not low - 0.1 <= _mm(value) <= high + 0.1:
+            problems.append(f"{name} margin {_mm(value):.1f} mm, not {low}–{high} mm")
+    if not s.different_first_page_header_footer:
+        problems.append("page number shown on page 1 (set a different first page)")
+    header_xml = s.header._element.xml if s.header is not None else ""
+    if "PAGE" not in header_xml:
+        problems.append("no page number field in the header")
+    if not doc.tables:
+        return [*problems, "no header table"]
+    head = doc.tables[0]
+    grid = head._tbl.tblGrid.findall(qn("w:gridCol"))
+    if len(grid) != 2 or any(int(g.get(qn("w:w"), "0")) <= 0 for g in grid):
+        problems.append("header table grid widths are not set")
+    borders = head._tbl.tblPr.find(qn("w:tblBorders"))
+    if borders is None or any(b.get(qn("w:val")) not in ("nil", "none") for b in borders):
+        problems.append("header table has borders")
+    left = [p for p in _cell_paragraphs(head, 0) if p.text.strip()]
+    right = [p for p in _cell_paragraphs(head, 1) if p.text.strip()]
+    by_text = {p.text.strip(): p for p in right}
+    quoc_hieu = by_text.get("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    if quoc_hieu is None or not _bold(quoc_hieu) or not _pt(quoc_hieu) <= {12.0, 13.0}:
+        problems.append("Quốc hiệu missing, not bold or not 12–13 pt")
+    tieu_ngu = by_text.get("Độc lập - Tự do - Hạnh phúc")
+    if tieu_ngu is None or not _bold(tieu_ngu) or not _pt(tieu_ngu) <= {13.0, 14.0}:
+        problems.append("Tiêu ngữ missing, not bold or not 13–14 pt")
+    elif not _has_bottom_rule(tieu_ngu):
+        problems.append("no line under the Tiêu ngữ")
+    dateline = right[-1] if right else None
+    if dateline is None or not _DATELINE.match(dateline.text) or not _italic(dateline):
+        problems.append(f"dateline {dateline.text if dateline else ''!r} is not 'Place, ngày dd tháng mm năm yyyy' in italics")
+    number = next((p for p in left if p.text.startswith("Số:")), None)
+    if number is None or not _NUMBER.match(number.text):
+        problems.append(f"number line {number.text if number else ''!r} does not follow 'Số: 05/KH-UBND'")
+    body_lines = [p for p in left if p is not number]
+    if not body_lines or not all(_bold(p) or p is body_lines[0] for p in body_lines[-1:]):
+        problems.append("issuing body name is not bold")
+    if not any(_has_bottom_rule(p) for p in _cell_paragraphs(head, 0)):
+        problems.append("no short line under the issuing body")
+    paragraphs = [p for p in doc.paragraphs if p.text.strip()]
+    title = next((p for p in paragraphs if p.text.strip() == type_name), None)
+    if title is None or not _bold(title) or title.alignment != 1:
+        problems.append(f"type name {type_name!r} missing, not bold or not centred")
+    else:
+        i = paragraphs.index(title)
+        summary = paragraphs[i + 1] if i + 1 < len(paragraphs) else None
+        if summary is None or not _bold(summary) or summary.alignment != 1:
+            problems.append("summary (trích yếu) not bold and centred under the type name")
+    body = [p for p in paragraphs if p.alignment == 3]  # justified
+    if not body:
+        problems.append("no justified body paragraphs")
+    for p in body:
+        fmt = p.paragraph_format
+        indent = _mm(fmt.first_line_indent)
+        if not (9.9 <= indent <= 12.8):
+            problems.append(f"body paragraph without a 1–1.27 cm first-line indent: {p.text[:40]!r}")
+            break
+        if fmt.space_after is None or fmt.space_after.pt < 6:
+            problems.append(f"body paragraph spacing below 6 pt: {p.text[:40]!r}")
+            break
+        if not _pt(p) <= {13.0, 14.0}:
+            problems.append(f"body paragraph not 13–14 pt: {p.text[:40]!r}")
+            break
+    if body and not body[-1].text.rstrip().endswith("./."):
+        problems.append("the body does not end with './.'")
+    sign = next((t for t in doc.tables[1:] if "Nơi nhận:" in t.rows[0].cells[0].text), None)
+    if sign is None:
+        problems.append("no signature block with Nơi nhận")
+    else:
+        lines = [p for p in _cell_paragraphs(sign, 0) if p.text.strip()]
+        head_line, recipients = lines[0], lines[1:]
+        if not (_bold(head_line) and _italic(head_line) and _pt(head_line) == {12.0}):
+            problems.append("'Nơi nhận:' is not 12 pt bold italic")
+        if not recipients or not recipients[-1].text.startswith("- Lưu: VT"):
+            problems.append("Nơi nhận does not end with '- Lưu: VT'")
+        for p in recipients:
+            last = p is recipients[-1]
+            if not p.text.startswith("- ") or not p.text.endswith("." if last else ";") or _pt(p) != {11.0}:
+                problems.append(f"recipient line {p.text!r} is not '- …;' in 11 pt")
+                break
+        signer = [p for p in _cell_paragraphs(sign, 1) if p.text.strip()]
+        if not signer or not all(_bold(p) and _pt(p) <= {13.0, 14.0} for p in signer):
+            problems.append("signature block is not 13–14 pt bold")
+    return problems

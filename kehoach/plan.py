@@ -1,0 +1,277 @@
+"""The plan (kế hoạch) model: what a plan says, validated, independent of any document layout.
+
+A plan is issued by a unit, cites the plans it implements, sets out purposes, requirements,
+content, forms and implementation, and carries a task annex (phụ lục) in which each task has a
+lead unit (chủ trì), coordinating units (phối hợp), a deadline or recurrence, and optionally a
+quota. A draft has no number and no date yet: the clerk fills them in when it is signed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from hierarchy.units import ROLE_PATTERN, IssuingBody, Level, Signer
+from kehoach.deadline import Deadline, Quota, format_date
+from kehoach.errors import PlanError
+from kehoach.yamlio import describe_validation_error, load_yaml, strip_lines
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class Group(StrEnum):
+    """A group of units a plan addresses as a whole."""
+
+    CAC_PHONG_BAN = (
+        "cac-phong-ban"  # all departments of the issuing unit ("các bộ phận chuyên môn")
+    )
+    UBND_CAP_DUOI = "ubnd-cap-duoi"  # the committees one level down ("UBND các phường")
+
+
+class Assignee(BaseModel):
+    """Who does a task: a functional role, a specific unit, or a group.
+
+    In YAML write a role as its name (``van-hoa-thong-tin``), a unit as ``don-vi:00340``, a
+    group as ``cac-phong-ban`` or ``ubnd-cap-duoi``, or the mapping form with a ``label``
+    when the plan prints a name of its own ("Bộ phận Văn phòng").
+    """
+
+    model_config = _FROZEN
+
+    role: str | None = Field(default=None, pattern=ROLE_PATTERN)
+    unit: str | None = None
+    group: Group | None = None
+    label: str | None = Field(default=None, description="the name as printed in this plan")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("don-vi:"):
+            return {"unit": text.removeprefix("don-vi:").strip()}
+        if text in {g.value for g in Group}:
+            return {"group": text}
+        if re.match(ROLE_PATTERN, text):
+            return {"role": text}
+        raise ValueError(
+            f"{value!r} is not a role (e.g. van-hoa-thong-tin), a unit (don-vi:00340) or a "
+            "group (cac-phong-ban, ubnd-cap-duoi)"
+        )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Assignee:
+        # A role resolved to a department keeps both: the unit for this plan, the role for
+        # the plans below it.
+        if self.group is not None and (self.role or self.unit):
+            raise ValueError("a group cannot also be a role or a unit")
+        if self.group is None and not (self.role or self.unit):
+            raise ValueError("an assignee needs a role, a unit or a group")
+        return self
+
+
+class Below(BaseModel):
+    """How a task reads in the plans of the units that carry it out, where that differs.
+
+    A city task "UBND các phường đăng tải ..." (lead ``ubnd-cap-duoi``) becomes, in a ward's
+    own plan, "Tuyên truyền ... trên Trang thông tin điện tử của phường" led by the ward's
+    ``van-hoa-thong-tin`` section.
+    """
+
+    model_config = _FROZEN
+
+    title: str | None = None
+    lead: Assignee | None = None
+    coordinating: tuple[Assignee, ...] | None = None
+
+
+class Task(BaseModel):
+    """Nhiệm vụ: one row of the annex.
+
+    ``id`` is stable across levels and report periods (status reports refer to it);
+    ``origin`` is the id of the parent plan's task it implements. ``stt`` is the number
+    printed in the TT column: omitted, rows are numbered in order; ``""`` prints a blank (a
+    second row of the same task, as in 55/KH-UBND). ``levels`` lists the levels the task is
+    carried down to (all, when omitted); ``issues_plan`` marks the task "issue your own
+    implementing plan", which the roll-up counts as plan issued on time / late / missing;
+    ``below`` is how the task reads where it is carried out, if not as here.
+    """
+
+    model_config = _FROZEN
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    title: str = Field(min_length=1)
+    lead: Assignee
+    coordinating: tuple[Assignee, ...] = ()
+    deadline: Deadline
+    quota: Quota | None = None
+    stt: str | None = None
+    levels: tuple[Level, ...] | None = None
+    issues_plan: bool = False
+    below: Below | None = None
+    origin: str | None = None
+
+
+class DocumentRef(BaseModel):
+    """A document a plan implements or cites ("Kế hoạch số 67/KH-UBND ngày 19/02/2024 ...").
+
+    ``number`` is None when the cited plan is still a draft: it is then cited by summary.
+    """
+
+    model_config = _FROZEN
+
+    kind: str = Field(default="Kế hoạch", description="Kế hoạch, Chương trình, Quyết định ...")
+    number: str | None = Field(default=None, description="number and symbol, e.g. 67/KH-UBND")
+    date: dt.date | None = None
+    issuer: str = Field(min_length=1, description="as cited, e.g. UBND quận Hoàng Mai")
+    summary: str = Field(min_length=1, description="what it is about, lower-case start")
+
+    @property
+    def citation(self) -> str:
+        parts = [self.kind]
+        if self.number:
+            parts.append(f"số {self.number}")
+        if self.date:
+            parts.append(f"ngày {format_date(self.date)}")
+        parts.append(f"của {self.issuer} về {self.summary}")
+        return " ".join(parts)
+
+
+class Section(BaseModel):
+    """A numbered part of the body: a title, its paragraphs, and sub-parts."""
+
+    model_config = _FROZEN
+
+    title: str | None = None
+    paragraphs: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()
+    assignee: Assignee | None = Field(
+        default=None, description="in Tổ chức thực hiện: the unit this part addresses"
+    )
+
+
+class Recipient(BaseModel):
+    """Nơi nhận: one recipient line, "- UBND quận Hoàng Mai: Để báo cáo;"."""
+
+    model_config = _FROZEN
+
+    name: str = Field(min_length=1)
+    purpose: str | None = Field(default=None, description="Để báo cáo, Để thực hiện, Để biết")
+
+
+class Issuer(BaseModel):
+    """The issuing unit: its id in the hierarchy, how it is cited, and its header lines."""
+
+    model_config = _FROZEN
+
+    unit_id: str | None = None
+    name: str = Field(min_length=1, description="as cited, e.g. UBND phường Yên Sở")
+    body: IssuingBody
+
+
+class Term(BaseModel):
+    """The years a plan covers (2024; 2021-2025)."""
+
+    model_config = _FROZEN
+
+    start: int = Field(ge=1945, le=2100)
+    end: int = Field(ge=1945, le=2100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Term:
+        if self.end < self.start:
+            raise ValueError(f"term ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class Plan(BaseModel):
+    """Kế hoạch: a plan as issued (or drafted) by one unit."""
+
+    model_config = _FROZEN
+
+    doc_type: Literal["KẾ HOẠCH"] = "KẾ HOẠCH"
+    number: int | None = Field(default=None, ge=1, description="None in a draft")
+    symbol: str = Field(default="KH-UBND", pattern=r"^[A-ZĐ0-9]+(-[A-ZĐ0-9]+)*$")
+    issuer: Issuer
+    place: str = Field(min_length=1, description="place name for the dateline")
+    date: dt.date | None = Field(default=None, description="None in a draft")
+    summary: str = Field(min_length=1, description="trích yếu, sentence case")
+    term: Term
+    references: tuple[DocumentRef, ...] = ()
+    preamble: str | None = Field(
+        default=None, description="the opening paragraph; generated from references if absent"
+    )
+    purposes: tuple[str, ...] = ()
+    requirements: tuple[str, ...] = ()
+    content: tuple[Section, ...] = ()
+    forms: tuple[Section, ...] = ()
+    implementation: tuple[Section, ...] = ()
+    budget: tuple[str, ...] = ()
+    closing: str | None = None
+    annex_title: str = "MỘT SỐ NHIỆM VỤ CỤ THỂ"
+    tasks: tuple[Task, ...] = ()
+    recipients: tuple[Recipient, ...] = ()
+    signer: Signer
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Plan:
+        ids = [t.id for t in self.tasks]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"task ids must be unique; repeated: {', '.join(dupes)}")
+        if (self.number is None) != (self.date is None):
+            raise ValueError("an issued plan has both number and date; a draft has neither")
+        return self
+
+    @property
+    def is_draft(self) -> bool:
+        return self.number is None
+
+    @property
+    def number_symbol(self) -> str:
+        """ "55/KH-UBND"; "05/KH-UBND" below 10; a draft leaves the number blank."""
+        if self.number is None:
+            return f"      /{self.symbol}"
+        return f"{self.number:02d}/{self.symbol}"
+
+    @property
+    def number_line(self) -> str:
+        """"Số: 55/KH-UBND"; a draft: "Số:      /KH-UBND" (room for the number by hand)."""
+        return f"Số:{self.number_symbol}" if self.is_draft else f"Số: {self.number_symbol}"
+
+    @property
+    def dateline(self) -> str:
+        """ "Yên Sở, ngày 20 tháng 02 năm 2024" (ND30: leading 0 for day < 10, months 1–2)."""
+        if self.date is None:
+            year = self.term.start
+            return f"{self.place}, ngày      tháng      năm {year}"
+        month = f"{self.date.month:02d}" if self.date.month < 3 else str(self.date.month)
+        return f"{self.place}, ngày {self.date.day:02d} tháng {month} năm {self.date.year}"
+
+    def as_reference(self) -> DocumentRef:
+        """How a child plan cites this one."""
+        summary = self.summary[:1].lower() + self.summary[1:]
+        return DocumentRef(
+            number=None if self.number is None else self.number_symbol,
+            date=self.date,
+            issuer=self.issuer.name,
+            summary=summary,
+        )
+
+
+def load_plan(path: Path) -> Plan:
+    """Read and validate a plan YAML file; PlanError names the file, line and field."""
+    raw = load_yaml(path)
+    if not isinstance(raw, dict):
+        raise PlanError("a plan file is a mapping (number, issuer, summary, tasks ...)", where=path)
+    try:
+        return Plan.model_validate(strip_lines(raw))
+    except ValidationError as exc:
+        where, what = describe_validation_error(exc, raw, path)
+        raise PlanError(what, where=where) from None

@@ -1,0 +1,316 @@
+"""Scaffold of the default plan template ``ke-hoach.docx`` (ND 30/2020 layout, docxtpl tags).
+
+The committed ``.docx`` is the source of truth: operators open it in Word and change wording,
+spacing or fonts there. This script only recreates the default from nothing, for a new
+kind of document or after a mistake: ``python templates/docx/scaffold.py``. Every rule of
+ND30 (../shared/ND30.md) that the layout owns is set here once: A4, margins, Times New
+Roman on every font slot with no theme fonts, header table with its grid, lines under the
+Tiêu ngữ and the issuing body, page numbers from page 2.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+HERE = Path(__file__).parent
+FONT = "Times New Roman"
+TEXT_WIDTH = Mm(210 - 30 - 15)
+LEFT_COL, RIGHT_COL = Cm(6.0), TEXT_WIDTH - Cm(6.0)
+
+
+def _set_fonts(run_props: OxmlElement) -> None:
+    fonts = run_props.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        run_props.insert(0, fonts)
+    for attr in list(fonts.attrib):
+        del fonts.attrib[attr]
+    for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(slot), FONT)
+
+
+def _styles(doc: Document) -> None:
+    """Times New Roman on all four slots everywhere; no theme fonts left in styles.xml."""
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _set_fonts(rpr)
+    for size in ("w:sz", "w:szCs"):
+        el = rpr.find(qn(size))
+        el.set(qn("w:val"), "28")
+    ppr = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr"))
+    spacing = ppr.find(qn("w:spacing"))
+    spacing.set(qn("w:after"), "0")
+    spacing.set(qn("w:line"), "240")
+    for fonts in list(styles.iter(qn("w:rFonts"))):
+        _set_fonts(fonts.getparent())  # every style, including Courier ones like "Macro Text"
+    normal = doc.styles["Normal"]
+    normal.font.name = FONT
+    _set_fonts(normal.element.get_or_add_rPr())
+    normal.font.size = Pt(14)
+
+
+def para(
+    box: object,
+    text: str = "",
+    *,
+    size: float = 14,
+    bold: bool = False,
+    italic: bool = False,
+    align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER,
+    first_line: Cm | None = None,
+    after: float = 0,
+    before: float = 0,
+    line: float | None = None,
+) -> Paragraph:
+    """A paragraph with one run, formatted explicitly (so Word's style drift cannot move it)."""
+    p: Paragraph = box.add_paragraph()  # type: ignore[attr-defined]
+    p.alignment = align
+    fmt = p.paragraph_format
+    fmt.space_after = Pt(after)
+    fmt.space_before = Pt(before)
+    if line is not None:
+        fmt.line_spacing = line
+    if first_line is not None:
+        fmt.first_line_indent = first_line
+    if text:
+        run = p.add_run(text)
+        run.font.size = Pt(size)
+        run.font.bold = bold
+        run.font.italic = italic
+        run.font.name = FONT
+        _set_fonts(run._element.get_or_add_rPr())
+    else:
+        mark = p._p.get_or_add_pPr()
+        rpr = OxmlElement("w:rPr")
+        sz = OxmlElement("w:sz")
+        sz.set(qn("w:val"), str(int(size * 2)))
+        rpr.append(sz)
+        mark.append(rpr)
+    return p
+
+
+def rule_below(p: Paragraph, indent: Cm) -> None:
+    """A solid line under a paragraph, shortened by ``indent`` on both sides."""
+    ppr = p._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    ppr.insert(0, borders)
+    p.paragraph_format.left_indent = indent
+    p.paragraph_format.right_indent = indent
+
+
+def borderless(table: Table, widths: list[int]) -> None:
+    """No borders, fixed layout, and grid widths set (LibreOffice reads the grid)."""
+    tbl = table._tbl
+    tbl_pr = tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), "nil")
+        borders.append(el)
+    tbl_pr.append(borders)
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout)
+    grid(table, widths)
+
+
+def grid(table: Table, widths: list[int]) -> None:
+    table.autofit = False
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for col, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+        col.set(qn("w:w"), str(int(w / 635)))  # EMU → twentieths of a point
+    for row in table.rows:
+        for cell, w in zip(row.cells, widths, strict=True):
+            cell.width = w
+
+
+def clear(cell: _Cell) -> _Cell:
+    """A new cell holds one empty paragraph; drop it so ``para`` starts at the top."""
+    for p in cell.paragraphs:
+        p._p.getparent().remove(p._p)
+    return cell
+
+
+def page_numbers(doc: Document) -> None:
+    """Page number centred in the top margin, 13 pt, not on page 1 (titlePg)."""
+    section = doc.sections[0]
+    section.different_first_page_header_footer = True
+    header = section.header
+    p = header.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "2"), ("end", None)):
+        run = p.add_run()
+        run.font.size = Pt(13)
+        _set_fonts(run._element.get_or_add_rPr())
+        if kind:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), kind)
+            run._r.append(fld)
+        elif text == " PAGE ":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._r.append(instr)
+        else:
+            run.text = text or ""
+    first = section.first_page_header
+    first.is_linked_to_previous = False
+
+
+def page_setup(doc: Document) -> None:
+    s = doc.sections[0]
+    s.page_width, s.page_height = Mm(210), Mm(297)
+    s.top_margin, s.bottom_margin = Mm(20), Mm(20)
+    s.left_margin, s.right_margin = Mm(30), Mm(15)
+    s.header_distance, s.footer_distance = Mm(10), Mm(10)
+
+
+def header_block(doc: Document, *, type_name: str) -> None:
+    """Issuing body and number left; Quốc hiệu, Tiêu ngữ and dateline right; then the title."""
+    table = doc.add_table(rows=1, cols=2)
+    borderless(table, [LEFT_COL, RIGHT_COL])
+    left, right = (clear(c) for c in table.rows[0].cells)
+    para(left, "{%p if issuer_superior %}", size=12)
+    para(left, "{{ issuer_superior }}", size=12)
+    para(left, "{%p endif %}", size=12)
+    para(left, "{%p for line in issuer_lines %}", size=12)
+    para(left, "{{ line }}", size=12, bold=True)
+    para(left, "{%p endfor %}", size=12)
+    rule_below(para(left, size=4), Cm(1.9))
+    para(left, "{{ number_line }}", size=13, before=6)
+    para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True)
+    rule_below(para(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True), Cm(1.7))
+    para(right, size=6)
+    para(right, "{{ dateline }}", size=14, italic=True, before=6)
+    para(doc, size=14)
+    para(doc, type_name, size=14, bold=True, before=6)
+    para(doc, "{{ summary }}", size=14, bold=True)
+    rule_below(para(doc, size=4), Cm(6.5))
+    para(doc, size=8)
+
+
+BODY = dict(size=14, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_line=Cm(1.27), after=6, line=1.15)
+
+
+def body_block(doc: Document) -> None:
+    """The body: a flat list of blocks, each a heading, a sub-heading or a paragraph."""
+    para(doc, "{%p for b in blocks %}", **BODY)
+    para(doc, "{%p if b.kind == 'heading' %}", **BODY)
+    para(doc, "{{ b.text }}", bold=True, **BODY)
+    para(doc, "{%p elif b.kind == 'subheading' %}", **BODY)
+    para(doc, "{{ b.text }}", bold=True, **BODY)
+    para(doc, "{%p else %}", **BODY)
+    para(doc, "{{ b.text }}", **BODY)
+    para(doc, "{%p endif %}", **BODY)
+    para(doc, "{%p endfor %}", **BODY)
+
+
+def signature_block(doc: Document) -> None:
+    """Nơi nhận on the left, level with the signer's authority and title on the right."""
+    table = doc.add_table(rows=1, cols=2)
+    half = int(TEXT_WIDTH / 2)
+    borderless(table, [half, TEXT_WIDTH - half])
+    # Never split the block across pages: the signer's name stays with the title.
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    left, right = (clear(c) for c in table.rows[0].cells)
+    left_align = WD_ALIGN_PARAGRAPH.LEFT
+    para(left, "Nơi nhận:", size=12, bold=True, italic=True, align=left_align, before=6)
+    para(left, "{%p for r in recipients %}", size=11, align=left_align)
+    para(left, "{{ r }}", size=11, align=left_align)
+    para(left, "{%p endfor %}", size=11, align=left_align)
+    para(right, "{%p if signer_authority %}", size=14, before=6)
+    para(right, "{{ signer_authority }}", size=14, bold=True, before=6)
+    para(right, "{%p endif %}", size=14)
+    para(right, "{{ signer_title }}", size=14, bold=True)
+    for _ in range(4):
+        para(right, size=14)
+    para(right, "{{ signer_name }}", size=14, bold=True)
+
+
+def annex_block(doc: Document) -> None:
+    """PHỤ LỤC: the task table on its own page(s), the header row repeated on each page."""
+    para(doc, "{%p if tasks %}", size=14)
+    p = para(doc, "PHỤ LỤC", size=14, bold=True)
+    p.paragraph_format.page_break_before = True
+    para(doc, "{{ annex_title }}", size=14, bold=True)
+    para(doc, "{{ annex_caption }}", size=14, italic=True)
+    rule_below(para(doc, size=4), Cm(6.5))
+    para(doc, size=8)
+    widths = [Cm(1.0), Cm(6.3), Cm(3.2), Cm(3.2), TEXT_WIDTH - Cm(13.7)]
+    table = doc.add_table(rows=4, cols=5)
+    table.style = doc.styles["Table Grid"]
+    grid(table, widths)
+    heads = ["TT", "Nhiệm vụ", "Cơ quan, đơn vị chủ trì", "Cơ quan, đơn vị phối hợp", "Thời gian hoàn thành"]
+    for cell, text in zip(table.rows[0].cells, heads, strict=True):
+        para(clear(cell), text, size=12, bold=True)
+    repeat = OxmlElement("w:tblHeader")
+    table.rows[0]._tr.get_or_add_trPr().append(repeat)
+    para(clear(table.rows[1].cells[0]), "{%tr for t in tasks %}", size=12)
+    cells = ["{{ t.stt }}", "{{ t.title }}", "{{ t.lead }}", "{{ t.coordinating }}", "{{ t.deadline }}"]
+    for i, (cell, text) in enumerate(zip(table.rows[2].cells, cells, strict=True)):
+        align = WD_ALIGN_PARAGRAPH.JUSTIFY if i == 1 else WD_ALIGN_PARAGRAPH.CENTER
+        para(clear(cell), text, size=12, align=align, before=3, after=3)
+    para(clear(table.rows[3].cells[0]), "{%tr endfor %}", size=12)
+    for row in (table.rows[1], table.rows[3]):
+        for cell in row.cells[1:]:
+            para(clear(cell), size=12)
+    para(doc, "{%p endif %}", size=14)
+
+
+def strip_extras(data: bytes) -> bytes:
+    """Drop the default template's thumbnail and duplicate style part (dead weight per draft)."""
+    drop = {"docProps/thumbnail.jpeg", "word/stylesWithEffects.xml"}
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename in drop:
+                continue
+            body = src.read(info.filename)
+            if info.filename in ("[Content_Types].xml", "_rels/.rels", "word/_rels/document.xml.rels"):
+                text = body.decode()
+                for name in drop:
+                    leaf = re.escape(name.split("/")[-1])
+                    text = re.sub(rf'<(Override|Relationship)[^>]*{leaf}"[^>]*/>', "", text)
+                body = text.encode()
+            info2 = copy.copy(info)
+            info2.date_time = (1980, 1, 1, 0, 0, 0)
+            dst.writestr(info2, body)
+    return out.getvalue()
+
+
+def plan_template() -> bytes:
+    doc = Document()
+    _styles(doc)
+    page_setup(doc)
+    page_numbers(doc)
+    header_block(doc, type_name="KẾ HOẠCH")
+    body_block(doc)
+    signature_block(doc)
+    annex_block(doc)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return strip_extras(buf.getvalue())
+
+
+if __name__ == "__main__":
+    (HERE / "ke-hoach.docx").write_bytes(plan_template())
+    print(f"wrote {HERE / 'ke-hoach.docx'}")
