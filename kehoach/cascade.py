@@ -151,10 +151,15 @@ def _derive_task(
         )
         below = None
     else:
+        # Passing through: this unit hands the task to the units below that carry it out,
+        # its own departments or the committees one level down.
         title = task.title
-        lead = Assignee(
-            group=Group.UBND_CAP_DUOI, label=subordinates_phrase(h.admin_children(unit.id))
-        )
+        children = h.admin_children(unit.id)
+        if (set(task.levels or ()) - {Level.PHONG_BAN}) & deeper:
+            lead = Assignee(group=Group.UBND_CAP_DUOI, label=subordinates_phrase(children))
+        else:
+            phrase = departments_phrase(h.departments(unit.id), unit.level)
+            lead = Assignee(group=Group.CAC_PHONG_BAN, label=upper_first(phrase))
         coordinating = ()
     return Task(
         id=task.id,
@@ -378,7 +383,9 @@ def coverage(plan: Plan, h: Hierarchy) -> list[CoverageGap]:
     below = _levels_below(h, root)
     gaps = []
     for task in plan.tasks:
-        if task.levels is not None and not (set(task.levels) & below):
+        if task.levels is None or root.level in task.levels:
+            continue  # every level carries it, or the issuer does it itself
+        if not (set(task.levels) & below):
             wanted = ", ".join(level.value for level in task.levels)
             gaps.append(
                 CoverageGap(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -37,3 +37,19 @@ def write(tmp_path: Path) -> Callable[[str, str], Path]:
 def tiny_file(write: Callable[[str, str], Path]) -> Path:
     """City → district → two wards, departments from the 2024 rules."""
     return write("tiny.yaml", TINY.format(departments="rules-2024"))
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """One Prefect test harness (a temporary API and database) for the whole session.
+
+    It costs ~16 s to start, so only flow tests ask for it; unit tests call core functions.
+    """
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with (
+        prefect_test_harness(server_startup_timeout=120),
+        temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    ):
+        yield

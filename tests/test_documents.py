@@ -1,0 +1,136 @@
+"""Rendered DOCX reopened with python-docx: ND30 layout, text, escaping, determinism."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from hierarchy.sources import load_hierarchy
+from kehoach.cascade import cascade
+from kehoach.docx_render import TemplateError, compile_template
+from kehoach.documents import PLAN_TEMPLATE, plan_context, render_plan
+from kehoach.nd30 import check_docx
+from kehoach.plan import Plan, load_plan
+from tests.conftest import EXAMPLES
+
+Write = Callable[[str, str], Path]
+
+
+def _text(data: bytes) -> str:
+    doc = Document(io.BytesIO(data))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            parts += [c.text for c in row.cells]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("name", ["yen-so-55-kh-ubnd.yaml", "hoang-mai-67-kh-ubnd.yaml", "ha-noi-145-kh-ubnd.yaml"])
+def test_seed_plans_render_to_nd30(name: str) -> None:
+    plan = load_plan(EXAMPLES / name)
+    data = render_plan(plan)
+    assert check_docx(data) == []
+    text = _text(data)
+    assert plan.number_line in text and plan.dateline in text
+    assert all(t.title in text for t in plan.tasks)
+    assert "{{" not in text and "{%" not in text
+
+
+def test_yen_so_document_text_and_annex() -> None:
+    plan = load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")
+    doc = Document(io.BytesIO(render_plan(plan)))
+    header = doc.tables[0]
+    left = [p.text for p in header.rows[0].cells[0].paragraphs if p.text]
+    assert left == ["ỦY BAN NHÂN DÂN", "PHƯỜNG YÊN SỞ", "Số: 55/KH-UBND"]
+    annex = doc.tables[-1]
+    assert [c.text for c in annex.rows[0].cells][:3] == ["TT", "Nhiệm vụ", "Cơ quan, đơn vị chủ trì"]
+    assert len(annex.rows) == 1 + len(plan.tasks)
+    assert [c.text for c in annex.rows[2].cells] == [
+        "",
+        plan.tasks[1].title,
+        "Bộ phận Văn phòng UBND",
+        "Bộ phận Văn hóa và Thông tin",
+        "Trước ngày 15/3/2024",
+    ]
+    recipients = [p.text for p in doc.tables[1].rows[0].cells[0].paragraphs if p.text]
+    assert recipients == [
+        "Nơi nhận:",
+        "- UBND quận Hoàng Mai: Để báo cáo;",
+        "- Lãnh đạo UBND phường;",
+        "- Các bộ phận chuyên môn: Để thực hiện;",
+        "- Lưu: VT.",
+    ]
+    signer = [p.text for p in doc.tables[1].rows[0].cells[1].paragraphs if p.text]
+    assert signer == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Trương Thành Tâm"]
+
+
+def test_every_draft_below_a_ward_meets_nd30() -> None:
+    h = load_hierarchy("hanoi-2024")
+    plan = load_plan(EXAMPLES / "hoang-mai-67-kh-ubnd.yaml")
+    drafts = [d for level in cascade(plan, h, start="00340") for d in level]
+    assert len(drafts) == 6
+    for d in drafts:
+        assert check_docx(render_plan(d.plan)) == [], d.unit.name
+
+
+def test_special_characters_are_printed_not_evaluated() -> None:
+    plan = load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")
+    nasty = "Văn hóa & Thông tin <b>đậm</b> {{ 7*7 }} {% if x %}"
+    task = plan.tasks[0].model_copy(update={"title": nasty})
+    data = render_plan(Plan.model_validate({**plan.model_dump(), "tasks": [task.model_dump(), *[t.model_dump() for t in plan.tasks[1:]]]}))
+    text = _text(data)
+    assert nasty in text
+    assert "49" not in text.split(nasty)[0][-5:]
+    assert check_docx(data) == []  # the document is whole, signature and annex included
+
+
+def test_rendering_is_deterministic() -> None:
+    plan = load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")
+    assert render_plan(plan) == render_plan(plan)
+    with zipfile.ZipFile(io.BytesIO(render_plan(plan))) as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_context_matches_the_sample_beside_the_template() -> None:
+    import json
+
+    from kehoach.documents import PlanContext
+
+    sample = json.loads((PLAN_TEMPLATE.parent / "ke-hoach.sample.json").read_text(encoding="utf-8"))
+    context = PlanContext.model_validate(sample)
+    data = compile_template(PLAN_TEMPLATE).render(context.model_dump())
+    assert check_docx(data) == []
+    assert set(sample) == set(plan_context(load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")).model_dump())
+
+
+def _template_with(tmp_path: Path, tag: str) -> Path:
+    """A copy of the plan template whose summary tag is replaced by ``tag``."""
+    src = zipfile.ZipFile(PLAN_TEMPLATE)
+    out = tmp_path / "t.docx"
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"{{ summary }}", tag.encode())
+            dst.writestr(info, data)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("tag", "message"),
+    [
+        ("{{ summary", "template syntax error"),
+        ("{{ tom_tat }}", "'tom_tat' is undefined"),
+        ("{{ summary.__class__.__mro__[1].__subclasses__() }}", "forbidden in a template|unsafe|undefined"),
+    ],
+)
+def test_bad_templates_are_named(tmp_path: Path, tag: str, message: str) -> None:
+    path = _template_with(tmp_path, tag)
+    plan = load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")
+    with pytest.raises(TemplateError, match=message):
+        compile_template(path).render(plan_context(plan).model_dump())
