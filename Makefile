@@ -16,8 +16,8 @@ demo: $(STAMP)
 	$(BIN)/kehoach demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check kehoach hierarchy flows tests bench
-	$(BIN)/ruff format --check kehoach hierarchy flows tests bench
+	$(BIN)/ruff check kehoach hierarchy flows tests bench templates
+	$(BIN)/ruff format --check kehoach hierarchy flows tests bench templates
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from pathlib import Path
+from uuid import UUID
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
@@ -101,13 +102,15 @@ def cascade_flow(
     total = _count_below(h, start or root, settings)
     hook = progress_hook.get()
     artifact = create_progress_artifact(0.0, description=f"Cascade {plan.name}")
+    assert isinstance(artifact, UUID)  # sync call: the id, not a coroutine
     entries: list[ManifestEntry] = []
     per_level: dict[str, int] = {}
     written = done = 0
     for level in cascade(parent_plan, h, settings, start):
         total = max(total, done + len(level))
         for batch in batches(level, batch_size):
-            result = write_drafts_task(quote(batch), quote(h), out)
+            # quote(): Prefect must not walk thousands of plan objects looking for futures.
+            result = write_drafts_task(quote(batch), quote(h), out)  # type: ignore[call-overload]
             entries += result.entries
             written += result.written
             done += len(batch)

@@ -71,6 +71,7 @@ def known_roles() -> frozenset[str]:
     return frozenset(data)
 
 
+@cache
 def role_descriptions() -> dict[str, str]:
     return {str(k): str(v) for k, v in strip_lines(load_yaml(DATA_DIR / "roles.yaml")).items()}
 

@@ -24,7 +24,6 @@ from kehoach.wording import (
     Rewording,
     cited_name,
     departments_phrase,
-    in_sentence,
     lower_first,
     subordinates_phrase,
     upper_first,
@@ -141,7 +140,9 @@ def _derive_task(
     below = task.below
     if own:
         lead_spec = (below.lead if below and below.lead else None) or task.lead
-        coord_spec = below.coordinating if below and below.coordinating is not None else task.coordinating
+        coord_spec = (
+            below.coordinating if below and below.coordinating is not None else task.coordinating
+        )
         title = below.title if below and below.title else task.title
         lead = _resolve(lead_spec, unit, h, task, settings.default_lead_role)
         coordinating = tuple(

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from hierarchy.departments import role_descriptions
 from kehoach.docx_render import clean_text, compile_template
 from kehoach.plan import Assignee, Plan, Section
 
@@ -67,11 +68,14 @@ class PlanContext(BaseModel):
 
 
 def assignee_text(a: Assignee) -> str:
+    """The name printed for an assignee: its label, else the role's name from the catalogue."""
     if a.label:
         return a.label
     if a.group is not None:
         return _GROUP_LABEL[a.group.value]
-    return a.role or a.unit or ""
+    if a.role:
+        return role_descriptions().get(a.role, a.role).split(" — ")[0]
+    return a.unit or ""
 
 
 def _section_blocks(sections: tuple[Section, ...], depth: int) -> list[Block]:
@@ -94,7 +98,10 @@ def body_blocks(plan: Plan) -> list[Block]:
     elif plan.references:
         cites = "; ".join(r.citation for r in plan.references)
         blocks.append(
-            Block(kind="para", text=f"Thực hiện {cites}, {plan.issuer.name} ban hành Kế hoạch như sau:")
+            Block(
+                kind="para",
+                text=f"Thực hiện {cites}, {plan.issuer.name} ban hành Kế hoạch như sau:",
+            )
         )
     parts: list[tuple[str, list[Block]]] = []
     purposes = [Block(kind="para", text=p) for p in plan.purposes]
@@ -103,11 +110,22 @@ def body_blocks(plan: Plan) -> list[Block]:
         parts.append(
             (
                 "MỤC ĐÍCH, YÊU CẦU",
-                [Block(kind="subheading", text="1. Mục đích"), *purposes]
-                + [Block(kind="subheading", text="2. Yêu cầu"), *requirements],
+                [
+                    Block(kind="subheading", text="1. Mục đích"),
+                    *purposes,
+                    Block(kind="subheading", text="2. Yêu cầu"),
+                    *requirements,
+                ],
             )
         )
-    if plan.content or plan.forms:
+    self_numbered = any(s.title and re.match(r"^\d+\.", s.title) for s in plan.content)
+    if self_numbered:
+        # The plan numbers its own content items (145/KH-UBND: "1. Quan điểm…"): content and
+        # forms are then parts of their own, as that plan prints them.
+        parts.append(("NỘI DUNG", _section_blocks(plan.content, 0)))
+        if plan.forms:
+            parts.append(("HÌNH THỨC", _section_blocks(plan.forms, 0)))
+    elif plan.content or plan.forms:
         content: list[Block] = []
         if plan.content:
             content += [Block(kind="subheading", text="1. Nội dung")]
@@ -132,7 +150,7 @@ def body_blocks(plan: Plan) -> list[Block]:
 
 
 def recipient_lines(plan: Plan) -> list[str]:
-    """"- UBND quận Hoàng Mai: Để báo cáo;" … "- Lưu: VT." (ND30 PL1 II.9.d)."""
+    """ "- UBND quận Hoàng Mai: Để báo cáo;" … "- Lưu: VT." (ND30 PL1 II.9.d)."""
     lines = []
     for i, r in enumerate(plan.recipients):
         last = i == len(plan.recipients) - 1

@@ -77,7 +77,11 @@ class CompiledTemplate:
         for info in archive.infolist():
             data = archive.read(info)
             template = None
-            if info.filename.startswith("word/") and info.filename.endswith(".xml") and _TAG.search(data):
+            if (
+                info.filename.startswith("word/")
+                and info.filename.endswith(".xml")
+                and _TAG.search(data)
+            ):
                 xml = cleaner.patch_xml(data.decode("utf-8"))
                 try:
                     template = env.from_string(xml)
@@ -111,7 +115,9 @@ class CompiledTemplate:
                             where=self.path,
                         ) from None
                     except jinja2.exceptions.SecurityError as exc:
-                        raise TemplateError(f"{part.name}: forbidden in a template: {exc}", where=self.path) from None
+                        raise TemplateError(
+                            f"{part.name}: forbidden in a template: {exc}", where=self.path
+                        ) from None
                     data = xml.encode("utf-8")
                 archive.writestr(part.info, data, compresslevel=6)
         return out.getvalue()

@@ -27,7 +27,9 @@ class BatchResult(BaseModel):
 
 def parent_plan_text(draft: Draft) -> str:
     ref = draft.parent_plan
-    return f"{ref.number} ({ref.issuer})" if ref.number else f"{ref.kind} của {ref.issuer} (dự thảo)"
+    return (
+        f"{ref.number} ({ref.issuer})" if ref.number else f"{ref.kind} của {ref.issuer} (dự thảo)"
+    )
 
 
 def write_drafts(

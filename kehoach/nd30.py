@@ -64,7 +64,9 @@ def _fonts(archive: zipfile.ZipFile) -> list[str]:
                     problems.append(f"{name}: font {m.group(1)!r} on slot {slot}")
     styles = archive.read("word/styles.xml").decode("utf-8")
     default = re.search(r"<w:rPrDefault>.*?<w:rFonts ([^>]*)/>", styles, re.S)
-    if not default or any(f'w:{s}="{FONT}"' not in default.group(1) for s in ("ascii", "hAnsi", "eastAsia", "cs")):
+    if not default or any(
+        f'w:{s}="{FONT}"' not in default.group(1) for s in ("ascii", "hAnsi", "eastAsia", "cs")
+    ):
         problems.append("default font is not Times New Roman on all of ascii/hAnsi/eastAsia/cs")
     return problems
 
@@ -79,7 +81,9 @@ def check_docx(data: bytes, type_name: str = "KẾ HOẠCH") -> list[str]:
     problems = _fonts(archive)
     s = doc.sections[0]
     if abs(_mm(s.page_width) - 210) > 0.5 or abs(_mm(s.page_height) - 297) > 0.5:
-        problems.append(f"paper {_mm(s.page_width):.0f}×{_mm(s.page_height):.0f} mm, not A4 portrait")
+        problems.append(
+            f"paper {_mm(s.page_width):.0f}×{_mm(s.page_height):.0f} mm, not A4 portrait"
+        )
     for name, value, low, high in (
         ("top", s.top_margin, 20, 25),
         ("bottom", s.bottom_margin, 20, 25),
@@ -115,10 +119,15 @@ def check_docx(data: bytes, type_name: str = "KẾ HOẠCH") -> list[str]:
         problems.append("no line under the Tiêu ngữ")
     dateline = right[-1] if right else None
     if dateline is None or not _DATELINE.match(dateline.text) or not _italic(dateline):
-        problems.append(f"dateline {dateline.text if dateline else ''!r} is not 'Place, ngày dd tháng mm năm yyyy' in italics")
+        problems.append(
+            f"dateline {dateline.text if dateline else ''!r} is not "
+            "'Place, ngày dd tháng mm năm yyyy' in italics"
+        )
     number = next((p for p in left if p.text.startswith("Số:")), None)
     if number is None or not _NUMBER.match(number.text):
-        problems.append(f"number line {number.text if number else ''!r} does not follow 'Số: 05/KH-UBND'")
+        problems.append(
+            f"number line {number.text if number else ''!r} does not follow 'Số: 05/KH-UBND'"
+        )
     body_lines = [p for p in left if p is not number]
     if not body_lines or not all(_bold(p) or p is body_lines[0] for p in body_lines[-1:]):
         problems.append("issuing body name is not bold")
@@ -140,7 +149,9 @@ def check_docx(data: bytes, type_name: str = "KẾ HOẠCH") -> list[str]:
         fmt = p.paragraph_format
         indent = _mm(fmt.first_line_indent)
         if not (9.9 <= indent <= 12.8):
-            problems.append(f"body paragraph without a 1–1.27 cm first-line indent: {p.text[:40]!r}")
+            problems.append(
+                f"body paragraph without a 1–1.27 cm first-line indent: {p.text[:40]!r}"
+            )
             break
         if fmt.space_after is None or fmt.space_after.pt < 6:
             problems.append(f"body paragraph spacing below 6 pt: {p.text[:40]!r}")
@@ -162,7 +173,11 @@ def check_docx(data: bytes, type_name: str = "KẾ HOẠCH") -> list[str]:
             problems.append("Nơi nhận does not end with '- Lưu: VT'")
         for p in recipients:
             last = p is recipients[-1]
-            if not p.text.startswith("- ") or not p.text.endswith("." if last else ";") or _pt(p) != {11.0}:
+            if (
+                not p.text.startswith("- ")
+                or not p.text.endswith("." if last else ";")
+                or _pt(p) != {11.0}
+            ):
                 problems.append(f"recipient line {p.text!r} is not '- …;' in 11 pt")
                 break
         signer = [p for p in _cell_paragraphs(sign, 1) if p.text.strip()]

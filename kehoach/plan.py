@@ -242,7 +242,7 @@ class Plan(BaseModel):
 
     @property
     def number_line(self) -> str:
-        """"Số: 55/KH-UBND"; a draft: "Số:      /KH-UBND" (room for the number by hand)."""
+        """ "Số: 55/KH-UBND"; a draft: "Số:      /KH-UBND" (room for the number by hand)."""
         return f"Số:{self.number_symbol}" if self.is_draft else f"Số: {self.number_symbol}"
 
     @property

@@ -35,7 +35,9 @@ def _draft(levels: list[list[Draft]], unit_id: str) -> Draft:
     return next(d for level in levels for d in level if d.unit.id == unit_id)
 
 
-def test_child_cites_its_parent_and_is_issued_by_itself(hanoi: Hierarchy, hoang_mai_67: Plan) -> None:
+def test_child_cites_its_parent_and_is_issued_by_itself(
+    hanoi: Hierarchy, hoang_mai_67: Plan
+) -> None:
     levels = list(cascade(hoang_mai_67, hanoi, start="00340"))
     ward = _draft(levels, "00340").plan
     assert ward.preamble == (
@@ -75,10 +77,15 @@ def test_department_draft_cites_the_draft_by_summary(hanoi: Hierarchy, hoang_mai
     assert "5" not in {t.id for t in tu_phap.plan.tasks}  # not its task
 
 
-def test_yen_so_draft_carries_the_annex_of_the_real_55(hanoi: Hierarchy, hoang_mai_67: Plan) -> None:
+def test_yen_so_draft_carries_the_annex_of_the_real_55(
+    hanoi: Hierarchy, hoang_mai_67: Plan
+) -> None:
     """Seed 001: the Yên Sở plan derived from Hoàng Mai's carries the tasks of 55/KH-UBND."""
     real = load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")
-    ours = {t.id: t for t in _draft(list(cascade(hoang_mai_67, hanoi, start="00340")), "00340").plan.tasks}
+    ours = {
+        t.id: t
+        for t in _draft(list(cascade(hoang_mai_67, hanoi, start="00340")), "00340").plan.tasks
+    }
     parent = {t.id: t for t in hoang_mai_67.tasks}
     for row in real.tasks:
         assert row.origin in ours, f"55's task {row.id} has no counterpart in the draft"
@@ -102,7 +109,9 @@ def test_roles_resolve_to_each_levels_own_department(hanoi: Hierarchy) -> None:
     plan = load_plan(EXAMPLES / "ha-noi-145-kh-ubnd.yaml")
     levels = list(cascade(plan, hanoi, CascadeSettings(to_level=Level.XA), start="00340"))
     district, ward = _draft(levels, "008").plan, _draft(levels, "00340").plan
-    names = {t.lead.label for t in district.tasks} | {c.label for t in district.tasks for c in t.coordinating}
+    names = {t.lead.label for t in district.tasks} | {
+        c.label for t in district.tasks for c in t.coordinating
+    }
     assert "Phòng Văn hóa và Thông tin" in names
     ward_names = {t.lead.label for t in ward.tasks}
     assert "Bộ phận Văn hóa và Thông tin" in ward_names
@@ -122,7 +131,10 @@ units:
         )
     )
     plan = load_plan(EXAMPLES / "hoang-mai-67-kh-ubnd.yaml")
-    with pytest.raises(CascadeError, match=r"unit 00340: task 2 .*role 'van-hoa-thong-tin'.*Phường Yên Sở \(00340\) has none"):
+    with pytest.raises(
+        CascadeError,
+        match=r"unit 00340: task 2 .*role 'van-hoa-thong-tin'.*Phường Yên Sở \(00340\) has none",
+    ):
         list(cascade(plan, h))
 
 
@@ -146,7 +158,9 @@ _KINDS = [UnitKind.THANH_PHO, UnitKind.QUAN, UnitKind.PHUONG]
     depth=st.integers(min_value=1, max_value=2),
     width=st.integers(min_value=1, max_value=3),
     dues=st.lists(st.dates(dt.date(2024, 1, 1), dt.date(2025, 12, 31)), min_size=1, max_size=5),
-    lead=st.dictionaries(st.sampled_from([Level.HUYEN, Level.XA, Level.PHONG_BAN]), st.integers(0, 40)),
+    lead=st.dictionaries(
+        st.sampled_from([Level.HUYEN, Level.XA, Level.PHONG_BAN]), st.integers(0, 40)
+    ),
 )
 def test_child_deadline_never_after_parent(
     depth: int, width: int, dues: list[dt.date], lead: dict[Level, int]
@@ -158,7 +172,9 @@ def test_child_deadline_never_after_parent(
         for parent in frontier:
             for i in range(width):
                 uid = f"{parent}{level}{i}"
-                units.append(committee_defaults(uid, f"{_KINDS[level].word} U{uid}", _KINDS[level], parent))
+                units.append(
+                    committee_defaults(uid, f"{_KINDS[level].word} U{uid}", _KINDS[level], parent)
+                )
                 nxt.append(uid)
         frontier = nxt
     h = Hierarchy.from_units(units, source="random")
@@ -167,7 +183,10 @@ def test_child_deadline_never_after_parent(
         for i, due in enumerate(dues)
     )
     plan = load_plan(EXAMPLES / "hoang-mai-67-kh-ubnd.yaml").model_copy(
-        update={"tasks": tasks, "issuer": Issuer(unit_id="01", name="UBND Thành phố", body=units[0].issuing_body)}
+        update={
+            "tasks": tasks,
+            "issuer": Issuer(unit_id="01", name="UBND Thành phố", body=units[0].issuing_body),
+        }
     )
     due_of = {("01", t.id): t.deadline.due for t in plan.tasks}
     for level in cascade(plan, h, CascadeSettings(lead_days=lead)):

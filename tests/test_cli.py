@@ -84,7 +84,7 @@ def test_show_prints_the_tree_below_a_unit() -> None:
 
 
 def test_demo_summarises_hierarchy_and_plans() -> None:
-    result = runner.invoke(app, ["demo", "--examples", str(EXAMPLES)])
+    result = runner.invoke(app, ["demo", "--examples", str(EXAMPLES), "--no-cascade"])
     assert result.exit_code == 0, result.output
     assert "Thành phố Hà Nội → Quận Hoàng Mai → Phường Yên Sở" in result.stdout
     assert "3 plans valid" in result.stdout

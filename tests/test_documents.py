@@ -12,8 +12,8 @@ from docx import Document
 
 from hierarchy.sources import load_hierarchy
 from kehoach.cascade import cascade
-from kehoach.docx_render import TemplateError, compile_template
 from kehoach.documents import PLAN_TEMPLATE, plan_context, render_plan
+from kehoach.docx_render import TemplateError, compile_template
 from kehoach.nd30 import check_docx
 from kehoach.plan import Plan, load_plan
 from tests.conftest import EXAMPLES
@@ -30,7 +30,9 @@ def _text(data: bytes) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.parametrize("name", ["yen-so-55-kh-ubnd.yaml", "hoang-mai-67-kh-ubnd.yaml", "ha-noi-145-kh-ubnd.yaml"])
+@pytest.mark.parametrize(
+    "name", ["yen-so-55-kh-ubnd.yaml", "hoang-mai-67-kh-ubnd.yaml", "ha-noi-145-kh-ubnd.yaml"]
+)
 def test_seed_plans_render_to_nd30(name: str) -> None:
     plan = load_plan(EXAMPLES / name)
     data = render_plan(plan)
@@ -48,7 +50,11 @@ def test_yen_so_document_text_and_annex() -> None:
     left = [p.text for p in header.rows[0].cells[0].paragraphs if p.text]
     assert left == ["ỦY BAN NHÂN DÂN", "PHƯỜNG YÊN SỞ", "Số: 55/KH-UBND"]
     annex = doc.tables[-1]
-    assert [c.text for c in annex.rows[0].cells][:3] == ["TT", "Nhiệm vụ", "Cơ quan, đơn vị chủ trì"]
+    assert [c.text for c in annex.rows[0].cells][:3] == [
+        "TT",
+        "Nhiệm vụ",
+        "Cơ quan, đơn vị chủ trì",
+    ]
     assert len(annex.rows) == 1 + len(plan.tasks)
     assert [c.text for c in annex.rows[2].cells] == [
         "",
@@ -82,7 +88,14 @@ def test_special_characters_are_printed_not_evaluated() -> None:
     plan = load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")
     nasty = "Văn hóa & Thông tin <b>đậm</b> {{ 7*7 }} {% if x %}"
     task = plan.tasks[0].model_copy(update={"title": nasty})
-    data = render_plan(Plan.model_validate({**plan.model_dump(), "tasks": [task.model_dump(), *[t.model_dump() for t in plan.tasks[1:]]]}))
+    data = render_plan(
+        Plan.model_validate(
+            {
+                **plan.model_dump(),
+                "tasks": [task.model_dump(), *[t.model_dump() for t in plan.tasks[1:]]],
+            }
+        )
+    )
     text = _text(data)
     assert nasty in text
     assert "49" not in text.split(nasty)[0][-5:]
@@ -105,7 +118,9 @@ def test_context_matches_the_sample_beside_the_template() -> None:
     context = PlanContext.model_validate(sample)
     data = compile_template(PLAN_TEMPLATE).render(context.model_dump())
     assert check_docx(data) == []
-    assert set(sample) == set(plan_context(load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")).model_dump())
+    assert set(sample) == set(
+        plan_context(load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")).model_dump()
+    )
 
 
 def _template_with(tmp_path: Path, tag: str) -> Path:
@@ -126,7 +141,10 @@ def _template_with(tmp_path: Path, tag: str) -> Path:
     [
         ("{{ summary", "template syntax error"),
         ("{{ tom_tat }}", "'tom_tat' is undefined"),
-        ("{{ summary.__class__.__mro__[1].__subclasses__() }}", "forbidden in a template|unsafe|undefined"),
+        (
+            "{{ summary.__class__.__mro__[1].__subclasses__() }}",
+            "forbidden in a template|unsafe|undefined",
+        ),
     ],
 )
 def test_bad_templates_are_named(tmp_path: Path, tag: str, message: str) -> None:

@@ -12,6 +12,7 @@ from kehoach.nd30 import check_docx
 from tests.conftest import EXAMPLES
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
+SUMMARY_67 = "Thông tin, tuyên truyền về cải cách hành chính nhà nước của quận Hoàng Mai năm 2024"
 
 
 def test_cascade_flow_writes_drafts_and_manifest_and_reruns_idempotently(tmp_path: Path) -> None:
@@ -28,7 +29,7 @@ def test_cascade_flow_writes_drafts_and_manifest_and_reruns_idempotently(tmp_pat
         "number": "67/KH-UBND",
         "date": "2024-02-19",
         "issuer": "UBND quận Hoàng Mai",
-        "summary": "Thông tin, tuyên truyền về cải cách hành chính nhà nước của quận Hoàng Mai năm 2024",
+        "summary": SUMMARY_67,
     }
     drafts = manifest["drafts"]
     assert len(drafts) == 6 == result.written

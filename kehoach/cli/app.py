@@ -51,8 +51,12 @@ def schema(name: Annotated[SchemaName, typer.Argument(help="Which file format.")
 def demo(
     examples: Annotated[Path, typer.Option(help="Folder of example plans.")] = Path("examples"),
     source: Annotated[str, typer.Option(help="Hierarchy source.")] = "hanoi-2024",
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out"),
+    cascade: Annotated[
+        bool, typer.Option(help="Also cascade Hà Nội 145/KH-UBND into drafts.")
+    ] = True,
 ) -> None:
-    """Load the real Hà Nội hierarchy and the seed plans, and summarise them."""
+    """The main job on the embedded default: Hà Nội's hierarchy, the seed plans, the cascade."""
     h = load_hierarchy(source)
     s = h.stats()
     table = Table(title=f"Hierarchy {s.source}: {s.total} units")
@@ -67,6 +71,11 @@ def demo(
     for file in plans:
         console.print(f"  {file.name}: {plan_cmd.describe(load_plan(file))}", highlight=False)
     console.print(f"[green]{len(plans)} plans valid[/]")
+    if cascade:
+        result = cascade_cmd.run_cascade(examples / "ha-noi-145-kh-ubnd.yaml", source, out)
+        ward = next(p for p in (out / "drafts").rglob("00340-phuong-yen-so.docx"))
+        total = result.written + result.unchanged
+        console.print(f"Open one: {ward}  ({out / 'manifest.json'} lists all {total})")
 
 
 #: Prefect settings for in-process runs from the CLI, unless the operator set them: the

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -12,37 +12,24 @@ from rich.table import Table
 from hierarchy.units import Level
 from kehoach.cli.common import command, console
 
+if TYPE_CHECKING:
+    from flows.cascade import CascadeResult
 
-@command
-def cascade(
-    plan: Annotated[Path, typer.Argument(help="The parent plan (YAML).")],
-    hierarchy: Annotated[
-        str, typer.Option("--hierarchy", "-H", help="hanoi-2024, hanoi-2025, vn-2024, vn-2025 or a YAML file.")
-    ] = "hanoi-2024",
-    out: Annotated[Path, typer.Option(help="Output folder for drafts and manifest.json.")] = Path("out"),
-    to: Annotated[
-        Level | None, typer.Option("--to", help="Deepest level to draft (default: all, with departments).")
-    ] = None,
-    start: Annotated[
-        str | None, typer.Option("--from", help="Only this unit (id or name) and the units below it.")
-    ] = None,
-) -> None:
-    """Derive and write the draft plan (DOCX) of every unit below the plan's issuer."""
+
+def run_cascade(
+    plan: Path, hierarchy: str, out: Path, to: Level | None = None, start: str | None = None
+) -> CascadeResult:
+    """Run the cascade flow in this process with a Rich progress bar; print the summary."""
     from flows.cascade import cascade_flow, progress_hook
-    from flows.runtime import quiet_prefect
 
-    with (
-        Progress(
-            TextColumn("[bold]Drafting"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.description}"),
-            console=console,
-            transient=False,
-        ) as bar,
-        quiet_prefect(),
-    ):
+    with Progress(
+        TextColumn("[bold]Drafting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+    ) as bar:
         job = bar.add_task("starting Prefect…", total=None)
 
         def advance(done: int, total: int, message: str) -> None:
@@ -65,5 +52,31 @@ def cascade(
     console.print(
         f"{total} drafts in {result.out_dir}/drafts ({result.written} written, "
         f"{result.unchanged} unchanged), manifest {result.out_dir}/manifest.json, "
-        f"{result.seconds:.1f} s"
+        f"{result.seconds:.1f} s in the flow"
     )
+    return result
+
+
+@command
+def cascade(
+    plan: Annotated[Path, typer.Argument(help="The parent plan (YAML).")],
+    hierarchy: Annotated[
+        str,
+        typer.Option(
+            "--hierarchy", "-H", help="hanoi-2024, hanoi-2025, vn-2024, vn-2025 or a YAML file."
+        ),
+    ] = "hanoi-2024",
+    out: Annotated[Path, typer.Option(help="Output folder for drafts and manifest.json.")] = Path(
+        "out"
+    ),
+    to: Annotated[
+        Level | None,
+        typer.Option("--to", help="Deepest level to draft (default: all, with departments)."),
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="Only this unit (id or name) and the units below it."),
+    ] = None,
+) -> None:
+    """Derive and write the draft plan (DOCX) of every unit below the plan's issuer."""
+    run_cascade(plan, hierarchy, out, to, start)

@@ -156,7 +156,13 @@ def page_numbers(doc: Document) -> None:
     header = section.header
     p = header.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "2"), ("end", None)):
+    for kind, text in (
+        ("begin", None),
+        (None, " PAGE "),
+        ("separate", None),
+        (None, "2"),
+        ("end", None),
+    ):
         run = p.add_run()
         run.font.size = Pt(13)
         _set_fonts(run._element.get_or_add_rPr())
@@ -258,13 +264,25 @@ def annex_block(doc: Document) -> None:
     table = doc.add_table(rows=4, cols=5)
     table.style = doc.styles["Table Grid"]
     grid(table, widths)
-    heads = ["TT", "Nhiệm vụ", "Cơ quan, đơn vị chủ trì", "Cơ quan, đơn vị phối hợp", "Thời gian hoàn thành"]
+    heads = [
+        "TT",
+        "Nhiệm vụ",
+        "Cơ quan, đơn vị chủ trì",
+        "Cơ quan, đơn vị phối hợp",
+        "Thời gian hoàn thành",
+    ]
     for cell, text in zip(table.rows[0].cells, heads, strict=True):
         para(clear(cell), text, size=12, bold=True)
     repeat = OxmlElement("w:tblHeader")
     table.rows[0]._tr.get_or_add_trPr().append(repeat)
     para(clear(table.rows[1].cells[0]), "{%tr for t in tasks %}", size=12)
-    cells = ["{{ t.stt }}", "{{ t.title }}", "{{ t.lead }}", "{{ t.coordinating }}", "{{ t.deadline }}"]
+    cells = [
+        "{{ t.stt }}",
+        "{{ t.title }}",
+        "{{ t.lead }}",
+        "{{ t.coordinating }}",
+        "{{ t.deadline }}",
+    ]
     for i, (cell, text) in enumerate(zip(table.rows[2].cells, cells, strict=True)):
         align = WD_ALIGN_PARAGRAPH.JUSTIFY if i == 1 else WD_ALIGN_PARAGRAPH.CENTER
         para(clear(cell), text, size=12, align=align, before=3, after=3)
@@ -285,7 +303,11 @@ def strip_extras(data: bytes) -> bytes:
             if info.filename in drop:
                 continue
             body = src.read(info.filename)
-            if info.filename in ("[Content_Types].xml", "_rels/.rels", "word/_rels/document.xml.rels"):
+            if info.filename in (
+                "[Content_Types].xml",
+                "_rels/.rels",
+                "word/_rels/document.xml.rels",
+            ):
                 text = body.decode()
                 for name in drop:
                     leaf = re.escape(name.split("/")[-1])
