@@ -16,8 +16,8 @@ demo: $(STAMP)
 	$(BIN)/kehoach demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check kehoach hierarchy flows tests bench templates
-	$(BIN)/ruff format --check kehoach hierarchy flows tests bench templates
+	$(BIN)/ruff check kehoach hierarchy flows tests templates
+	$(BIN)/ruff format --check kehoach hierarchy flows tests templates
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

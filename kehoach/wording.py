@@ -10,6 +10,7 @@ so only unambiguous phrases are replaced; the clerk reads every draft before sig
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from hierarchy.units import Level, Unit, UnitKind
 
@@ -66,30 +67,41 @@ def subordinates_phrase(children: list[Unit]) -> str:
 
 
 class Rewording:
-    """Replaces a parent's self-references with a child's, in that order of phrases."""
+    """Replaces a parent's self-references with a child's.
+
+    Two passes: first the parent's name ("thành phố Hà Nội" → "quận Hoàng Mai"), then the
+    generic phrases ("trên địa bàn thành phố" → "trên địa bàn quận"), so a generic phrase
+    never swallows the start of a name. Within a pass, the longest phrase wins and nothing
+    replaced is replaced again.
+    """
 
     def __init__(
         self, parent: Unit, child: Unit, parent_departments: str, child_departments: str
     ) -> None:
         pw, cw = kind_word(parent), kind_word(child)
-        pairs = [
-            (f"{parent_departments} thuộc {pw}", f"{child_departments} thuộc {cw}"),
-            (parent_departments, child_departments),
-            (upper_first(parent_departments), upper_first(child_departments)),
+        names = [
             (in_sentence(parent), in_sentence(child)),
             (parent.name, child.name),
             (parent.name.upper(), child.name.upper()),
+        ]
+        phrases = [
+            (f"{parent_departments} thuộc {pw}", f"{child_departments} thuộc {cw}"),
+            (parent_departments, child_departments),
+            (upper_first(parent_departments), upper_first(child_departments)),
             (f"trên địa bàn {pw}", f"trên địa bàn {cw}"),
             (f"UBND {pw}", f"UBND {cw}"),
         ]
-        self._map = {a: b for a, b in pairs if a and a != b}
-        # One pass, longest phrase first, so a replacement is never replaced again.
-        alternatives = sorted(self._map, key=len, reverse=True)
-        self._pattern = (
-            re.compile("|".join(re.escape(a) for a in alternatives)) if alternatives else None
-        )
+        self._passes = [_replacer(names), _replacer(phrases)]
 
     def __call__(self, text: str) -> str:
-        if self._pattern is None:
-            return text
-        return self._pattern.sub(lambda m: self._map[m.group(0)], text)
+        for replace in self._passes:
+            text = replace(text)
+        return text
+
+
+def _replacer(pairs: list[tuple[str, str]]) -> Callable[[str], str]:
+    mapping = {a: b for a, b in pairs if a and a != b}
+    if not mapping:
+        return lambda text: text
+    pattern = re.compile("|".join(re.escape(a) for a in sorted(mapping, key=len, reverse=True)))
+    return lambda text: pattern.sub(lambda m: mapping[m.group(0)], text)
