@@ -321,6 +321,8 @@ def strip_extras(data: bytes) -> bytes:
 
 def plan_template() -> bytes:
     doc = Document()
+    props = doc.core_properties
+    props.author, props.comments, props.title = "kehoach", "", "Kế hoạch"
     _styles(doc)
     page_setup(doc)
     page_numbers(doc)
