@@ -10,12 +10,11 @@ from typing import Annotated
 
 import typer
 from pydantic import BaseModel
-from rich.table import Table
 
 from hierarchy.sources import load_hierarchy
 from hierarchy.yamlfile import HierarchyFile
 from kehoach.cli import cascade_cmd, hierarchy_cmd, plan_cmd
-from kehoach.cli.common import command, console
+from kehoach.cli.common import command, console, print_counts
 from kehoach.plan import Plan, load_plan
 
 app = typer.Typer(
@@ -59,12 +58,7 @@ def demo(
     """The main job on the embedded default: Hà Nội's hierarchy, the seed plans, the cascade."""
     h = load_hierarchy(source)
     s = h.stats()
-    table = Table(title=f"Hierarchy {s.source}: {s.total} units")
-    table.add_column("level")
-    table.add_column("units", justify="right")
-    for level, n in s.by_level.items():
-        table.add_row(level, str(n))
-    console.print(table)
+    print_counts(f"Hierarchy {s.source}: {s.total} units", "units", s.by_level)
     path = " → ".join(u.name for u in h.path(h.find("Phường Yên Sở").id))
     console.print(f"Path: {path}")
     plans = sorted(examples.glob("*.yaml"))

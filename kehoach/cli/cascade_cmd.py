@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from hierarchy.units import Level
-from kehoach.cli.common import command, console
+from kehoach.cli.common import command, console, print_counts
 
 if TYPE_CHECKING:
     from flows.cascade import CascadeResult
@@ -40,12 +39,9 @@ def run_cascade(
             result = cascade_flow(plan=plan, hierarchy=hierarchy, out=out, to_level=to, start=start)
         finally:
             progress_hook.reset(token)
-    table = Table(title=f"Drafts of {result.plan.number or result.plan.summary}")
-    table.add_column("level")
-    table.add_column("drafts", justify="right")
-    for level, n in result.drafts_per_level.items():
-        table.add_row(level, str(n))
-    console.print(table)
+    print_counts(
+        f"Drafts of {result.plan.number or result.plan.summary}", "drafts", result.drafts_per_level
+    )
     for gap in result.coverage:
         console.print(f"[yellow]warning:[/] task {gap.task_id} reaches no unit: {gap.reason}")
     total = sum(result.drafts_per_level.values())

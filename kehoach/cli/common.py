@@ -9,6 +9,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from kehoach.errors import KehoachError
 
@@ -40,3 +41,13 @@ def command(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
 
     return wrapper
+
+
+def print_counts(title: str, what: str, counts: dict[str, int]) -> None:
+    """A two-column table of counts per level (or kind)."""
+    table = Table(title=title)
+    table.add_column("level")
+    table.add_column(what, justify="right")
+    for key, n in counts.items():
+        table.add_row(key, str(n))
+    console.print(table)
