@@ -345,6 +345,40 @@ def issuer_unit(plan: Plan, h: Hierarchy) -> Unit:
     return h.unit(plan.issuer.unit_id)
 
 
+def resolve_issuer_plan(plan: Plan, unit: Unit, h: Hierarchy) -> Plan:
+    """The issuer's own plan with its roles resolved to its departments where it has them.
+
+    A role the issuer has no department for stays a role (the plan is as it was issued).
+    """
+
+    def resolve(a: Assignee) -> Assignee:
+        if a.role is None or a.unit is not None:
+            return a
+        dept = next((d for d in h.departments(unit.id) if a.role in d.roles), None)
+        if dept is None:
+            return a
+        return Assignee(role=a.role, unit=dept.id, label=a.label or dept.name)
+
+    tasks = tuple(
+        t.model_copy(
+            update={"lead": resolve(t.lead), "coordinating": tuple(resolve(c) for c in t.coordinating)}
+        )
+        for t in plan.tasks
+    )
+    return plan.model_copy(update={"tasks": tasks})
+
+
+def plans_by_unit(
+    plan: Plan, h: Hierarchy, settings: CascadeSettings | None = None
+) -> dict[str, Plan]:
+    """The issuer's plan and every draft below it, by unit id (what a roll-up measures)."""
+    root = issuer_unit(plan, h)
+    plans = {root.id: resolve_issuer_plan(plan, root, h)}
+    for level in cascade(plan, h, settings):
+        plans.update({d.unit.id: d.plan for d in level})
+    return plans
+
+
 def cascade(
     plan: Plan, h: Hierarchy, settings: CascadeSettings | None = None, start: str | None = None
 ) -> Iterator[list[Draft]]:
@@ -362,7 +396,7 @@ def cascade(
         if root.id not in chain:
             raise CascadeError(f"{target.name} ({target.id}) is not below {root.name} ({root.id})")
         keep = set(chain) | {u.id for level in h.levels(target.id) for u in level}
-    plans: dict[str, Plan] = {root.id: plan}
+    plans: dict[str, Plan] = {root.id: resolve_issuer_plan(plan, root, h)}
     frontier = [root]
     while frontier:
         level: list[Draft] = []

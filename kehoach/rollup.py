@@ -1,0 +1,371 @@
+"""Roll-up: each unit's own figures and its subtree's, for a plan, a period and a date.
+
+Semantics (README "Roll-up" says the same for operators):
+
+- A task's status is counted once, at the unit that carries it out: a department for the
+  tasks it leads (or that its committee gives to all departments), an administrative unit
+  for the tasks it does itself (when it has no department for them). Tasks a unit only
+  passes down ("UBND các phường …") are counted where they are done.
+- Each task has one due date in a period: its date; the end of its window ("Trong năm
+  2024" → 31/12/2024); for a recurring task (monthly, quarterly, each report period), the
+  period's data cut-off: the period's occurrence is late if done after the cut-off.
+- Four buckets (the national practice): done on time (done on or before the due date), done
+  late, open within deadline (not done and the "as of" date is not past the due date), open
+  overdue. A dated task done in an earlier period of the same year stays done; a recurring
+  task needs a report for this period.
+- Quotas: the target for a period is the yearly target scaled to the months the period covers
+  (periods are cumulative from 15/12: Q1 = 3 months, 6M = 6 …), rounded up; the actual is the
+  count reported for the period. Quotas add up across levels per task id: a district's subtree
+  target for "≥12 tin/bài a year" is the sum of its wards' targets, and likewise the actuals.
+- Plans: a unit whose plan has an "issue your own plan" task is on time if it issued by that
+  task's due date, late if after it, missing if not issued and the date has passed, pending
+  otherwise. Reports: each unit owes one report per period.
+- subtree = own + Σ children's subtrees, for every figure (a property test checks it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hierarchy.graph import Hierarchy
+from hierarchy.units import Level, Unit
+from kehoach.periods import Period
+from kehoach.plan import Group, Plan, Task
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class TaskState(StrEnum):
+    """Tình trạng: where a task stands."""
+
+    CHUA_THUC_HIEN = "chua-thuc-hien"  # not started
+    DANG_THUC_HIEN = "dang-thuc-hien"  # in progress
+    HOAN_THANH = "hoan-thanh"  # done
+
+    @property
+    def label(self) -> str:
+        return {
+            "chua-thuc-hien": "Chưa thực hiện",
+            "dang-thuc-hien": "Đang thực hiện",
+            "hoan-thanh": "Hoàn thành",
+        }[self.value]
+
+
+class TaskStatus(BaseModel):
+    """What a unit reported about one task for one period."""
+
+    model_config = _FROZEN
+
+    unit_id: str
+    task_id: str
+    period: str
+    state: TaskState
+    done_on: dt.date | None = None
+    count: int | None = Field(default=None, ge=0)
+
+
+class PlanIssue(BaseModel):
+    """A unit issued its own implementing plan: number and date."""
+
+    model_config = _FROZEN
+
+    unit_id: str
+    number: str | None = None
+    issued_on: dt.date
+
+
+class Snapshot(BaseModel):
+    """Everything reported for a plan, as the store returns it for one period."""
+
+    model_config = _FROZEN
+
+    statuses: list[TaskStatus] = []
+    issues: list[PlanIssue] = []
+    reported: list[str] = Field(default=[], description="units whose report for the period is in")
+
+
+class QuotaFigure(BaseModel):
+    """Chỉ tiêu: reported count against the period's target."""
+
+    model_config = _FROZEN
+
+    actual: int = 0
+    target: int = 0
+
+    def __add__(self, other: QuotaFigure) -> QuotaFigure:
+        return QuotaFigure(actual=self.actual + other.actual, target=self.target + other.target)
+
+    @property
+    def attainment(self) -> float | None:
+        return None if self.target == 0 else round(self.actual / self.target, 4)
+
+
+class Figures(BaseModel):
+    """The roll-up figures of one unit (own) or of a whole subtree."""
+
+    model_config = _FROZEN
+
+    tasks: int = 0
+    done_on_time: int = 0
+    done_late: int = 0
+    open_on_time: int = 0
+    open_overdue: int = 0
+    quotas: dict[str, QuotaFigure] = {}
+    plans_on_time: int = 0
+    plans_late: int = 0
+    plans_missing: int = 0
+    plans_pending: int = 0
+    reports_submitted: int = 0
+    reports_missing: int = 0
+
+    _COUNTS = (
+        "tasks",
+        "done_on_time",
+        "done_late",
+        "open_on_time",
+        "open_overdue",
+        "plans_on_time",
+        "plans_late",
+        "plans_missing",
+        "plans_pending",
+        "reports_submitted",
+        "reports_missing",
+    )
+
+    def __add__(self, other: Figures) -> Figures:
+        counts = {k: getattr(self, k) + getattr(other, k) for k in self._COUNTS}
+        quotas = dict(self.quotas)
+        for key, q in other.quotas.items():
+            quotas[key] = quotas[key] + q if key in quotas else q
+        return Figures(**counts, quotas=dict(sorted(quotas.items())))
+
+    @property
+    def pct_done(self) -> float | None:
+        """Share of tasks done (on time or late), 0–100."""
+        if self.tasks == 0:
+            return None
+        return round(100 * (self.done_on_time + self.done_late) / self.tasks, 1)
+
+
+class UnitRollup(BaseModel):
+    """One unit's line of a roll-up."""
+
+    model_config = _FROZEN
+
+    unit_id: str
+    unit_name: str
+    parent_unit_id: str | None
+    level: str
+    own: Figures
+    subtree: Figures
+
+
+class Rollup(BaseModel):
+    """rollup.json: the roll-up of a plan for a period as of a date, top-down."""
+
+    model_config = _FROZEN
+
+    plan: str
+    period: str
+    as_of: dt.date
+    units: list[UnitRollup]
+
+    def unit(self, unit_id: str) -> UnitRollup:
+        return next(u for u in self.units if u.unit_id == unit_id)
+
+
+def own_tasks(unit: Unit, plan: Plan, department_ids: set[str]) -> list[Task]:
+    """The tasks whose status ``unit`` reports (see the module docstring)."""
+    if unit.is_department:
+        return [t for t in plan.tasks if t.lead.unit == unit.id or t.lead.group is Group.CAC_PHONG_BAN]
+    mine = []
+    for t in plan.tasks:
+        if t.lead.group is Group.UBND_CAP_DUOI:
+            continue  # passed down: counted where it is done
+        if department_ids and (t.lead.group is Group.CAC_PHONG_BAN or t.lead.unit in department_ids):
+            continue  # done by a department: counted there
+        if t.levels is not None and unit.level not in t.levels:
+            continue
+        mine.append(t)
+    return mine
+
+
+def due_in(task: Task, period: Period) -> dt.date:
+    """The one date a task is measured against in ``period``."""
+    d = task.deadline
+    if d.recurrence is not None or d.due is None:
+        return period.end
+    return d.due
+
+
+def quota_target(task: Task, period: Period) -> int:
+    assert task.quota is not None
+    return math.ceil(task.quota.per_year() * period.months / 12)
+
+
+def _issues_own_plan(unit: Unit, task: Task) -> bool:
+    """Whether ``task`` is "issue your own plan" for ``unit`` itself."""
+    if not task.issues_plan:
+        return False
+    if unit.is_department:
+        return task.levels is not None and Level.PHONG_BAN in task.levels
+    if task.lead.group is Group.UBND_CAP_DUOI:
+        return False  # the committees below must issue theirs
+    return task.levels is None or unit.level in task.levels
+
+
+def plan_due(unit: Unit, plan: Plan, period: Period) -> tuple[dt.date, bool] | None:
+    """When ``unit`` had to issue its own plan, and whether it re-issues it every year."""
+    tasks = [t for t in plan.tasks if _issues_own_plan(unit, t)]
+    if not tasks:
+        return None
+    return (
+        min(due_in(t, period) for t in tasks),
+        any(t.deadline.recurrence is not None for t in tasks),
+    )
+
+
+def own_figures(
+    unit: Unit,
+    plan: Plan,
+    department_ids: set[str],
+    period: Period,
+    as_of: dt.date,
+    statuses: Mapping[str, TaskStatus],
+    issue: PlanIssue | None,
+    reported: bool,
+    is_issuer: bool,
+) -> Figures:
+    """The figures of one unit's own work."""
+    counts = dict.fromkeys(("done_on_time", "done_late", "open_on_time", "open_overdue"), 0)
+    quotas: dict[str, QuotaFigure] = {}
+    tasks = own_tasks(unit, plan, department_ids)
+    for task in tasks:
+        due = due_in(task, period)
+        status = statuses.get(task.id)
+        if status is not None and status.state is TaskState.HOAN_THANH:
+            done_on = status.done_on or due
+            counts["done_on_time" if done_on <= due else "done_late"] += 1
+        else:
+            counts["open_on_time" if as_of <= due else "open_overdue"] += 1
+        if task.quota is not None:
+            actual = status.count or 0 if status is not None else 0
+            quotas[task.id] = QuotaFigure(actual=actual, target=quota_target(task, period))
+    plans = dict.fromkeys(("plans_on_time", "plans_late", "plans_missing", "plans_pending"), 0)
+    expected = None if is_issuer else plan_due(unit, plan, period)
+    if expected is not None:
+        due, yearly = expected
+        if issue is not None and yearly and issue.issued_on.year != period.year:
+            issue = None  # last year's plan does not count for this year
+        if issue is not None:
+            plans["plans_on_time" if issue.issued_on <= due else "plans_late"] += 1
+        else:
+            plans["plans_missing" if as_of > due else "plans_pending"] += 1
+    return Figures(
+        tasks=len(tasks),
+        **counts,
+        quotas=dict(sorted(quotas.items())),
+        **plans,
+        reports_submitted=int(reported),
+        reports_missing=int(not reported),
+    )
+
+
+def latest_statuses(
+    snapshot: Snapshot, plans: Mapping[str, Plan], period: Period
+) -> dict[str, dict[str, TaskStatus]]:
+    """unit → task → the status that counts for ``period``.
+
+    A record of this period wins; a dated task done in an earlier period of the same year
+    stays done; a recurring task needs a record of this period.
+    """
+    order = {p: i for i, p in enumerate(("Q1", "6M", "9M", "Y"))}
+    mine = period.kind.value
+    out: dict[str, dict[str, TaskStatus]] = {}
+    recurring: dict[str, set[str]] = {}
+    for unit_id, plan in plans.items():
+        recurring[unit_id] = {t.id for t in plan.tasks if t.deadline.recurrence is not None}
+    for s in snapshot.statuses:  # the store returns them oldest first
+        year, _, kind = s.period.partition("-")
+        if int(year) != period.year or order.get(kind, 99) > order[mine]:
+            continue
+        if kind != mine and (s.task_id in recurring.get(s.unit_id, ()) or s.state is not TaskState.HOAN_THANH):
+            continue
+        current = out.setdefault(s.unit_id, {}).get(s.task_id)
+        if current is None or order[current.period.partition("-")[2]] <= order[kind]:
+            out[s.unit_id][s.task_id] = s
+    return out
+
+
+def roll_up(
+    h: Hierarchy,
+    plans: Mapping[str, Plan],
+    snapshot: Snapshot,
+    period: Period,
+    as_of: dt.date,
+    plan_key: str,
+    root: str,
+) -> Rollup:
+    """Own and subtree figures for every unit with a plan below (and including) ``root``."""
+    statuses = latest_statuses(snapshot, plans, period)
+    issues = {i.unit_id: i for i in snapshot.issues}
+    reported = set(snapshot.reported)
+    levels = [[u for u in level if u.id in plans] for level in h.levels(root)]
+    own: dict[str, Figures] = {}
+    for level in levels:
+        for unit in level:
+            departments = {d.id for d in h.departments(unit.id) if d.id in plans}
+            own[unit.id] = own_figures(
+                unit,
+                plans[unit.id],
+                departments,
+                period,
+                as_of,
+                statuses.get(unit.id, {}),
+                issues.get(unit.id),
+                unit.id in reported,
+                is_issuer=unit.id == root,
+            )
+    subtree: dict[str, Figures] = {}
+    for level in reversed(levels):
+        for unit in level:
+            total = own[unit.id]
+            for child in h.children(unit.id):
+                if child.id in subtree:
+                    total = total + subtree[child.id]
+            subtree[unit.id] = total
+    units = [
+        UnitRollup(
+            unit_id=u.id,
+            unit_name=u.name,
+            parent_unit_id=u.parent if u.id != root else None,
+            level=u.level.value,
+            own=own[u.id],
+            subtree=subtree[u.id],
+        )
+        for level in levels
+        for u in level
+    ]
+    return Rollup(plan=plan_key, period=period.key, as_of=as_of, units=units)
+
+
+def check_sums(rollup: Rollup) -> list[str]:
+    """Units whose subtree is not own + Σ children's subtrees (empty when consistent)."""
+    children: dict[str, list[UnitRollup]] = {}
+    for u in rollup.units:
+        if u.parent_unit_id is not None:
+            children.setdefault(u.parent_unit_id, []).append(u)
+    bad = []
+    for u in rollup.units:
+        total = u.own
+        for c in children.get(u.unit_id, []):
+            total = total + c.subtree
+        if total != u.subtree:
+            bad.append(u.unit_id)
+    return bad
+

@@ -1,0 +1,213 @@
+"""Connecting to the status store and reading and writing it.
+
+``connect(url)`` opens (and migrates to the latest schema) the database: SQLite by default,
+in WAL mode with a busy timeout so a reader never blocks a writer and two writers wait for
+each other instead of failing; PostgreSQL when the URL says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.orm import Session
+
+from kehoach.errors import KehoachError
+from kehoach.periods import Period
+from kehoach.rollup import PlanIssue, Snapshot, TaskState, TaskStatus
+from kehoach.store.tables import PlanIssueRow, Submission, TaskStatusRow
+
+DEFAULT_URL = "sqlite:///data/kehoach.sqlite3"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def utc_now() -> dt.datetime:
+    """Now in UTC, without tzinfo: the store keeps naive UTC times (SQLite has no zones)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class StoreError(KehoachError):
+    """The status store cannot be reached or written."""
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The URL to use: the option, else ``KEHOACH_DATABASE_URL``, else a SQLite file."""
+    return explicit or os.environ.get("KEHOACH_DATABASE_URL") or DEFAULT_URL
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def connect(url: str | None = None) -> Engine:
+    """An engine on the store, its schema migrated to the latest revision."""
+    url = database_url(url)
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        upgrade(engine)
+    except Exception as exc:  # noqa: BLE001 - any driver error: one clear line
+        raise StoreError(f"cannot open the status database: {exc}", where=url) from None
+    return engine
+
+
+def upgrade(engine: Engine) -> None:
+    """Run Alembic migrations up to head on ``engine``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+class Provenance(BaseModel):
+    """Where a submission came from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    plan_key: str
+    unit_id: str
+    period: str | None
+    kind: str = "report"
+    source: str
+    source_name: str
+    source_sha256: str | None = None
+    entered_by: str
+
+
+def record(
+    engine: Engine,
+    submissions: Iterable[tuple[Provenance, list[TaskStatus], list[PlanIssue]]],
+    entered_at: dt.datetime | None = None,
+) -> int:
+    """Write submissions in ONE transaction: all land or none. Returns how many."""
+    when = entered_at or utc_now()
+    n = 0
+    with Session(engine) as session, session.begin():
+        for prov, statuses, issues in submissions:
+            sub = Submission(**prov.model_dump(), entered_at=when)
+            session.add(sub)
+            session.flush()
+            session.add_all(
+                TaskStatusRow(
+                    submission_id=sub.id,
+                    plan_key=prov.plan_key,
+                    unit_id=s.unit_id,
+                    period=s.period,
+                    task_id=s.task_id,
+                    state=s.state.value,
+                    done_on=s.done_on,
+                    count=s.count,
+                )
+                for s in statuses
+            )
+            session.add_all(
+                PlanIssueRow(
+                    submission_id=sub.id,
+                    plan_key=prov.plan_key,
+                    unit_id=i.unit_id,
+                    number=i.number,
+                    issued_on=i.issued_on,
+                )
+                for i in issues
+            )
+            n += 1
+    return n
+
+
+def snapshot(
+    engine: Engine, plan_key: str, period: Period, recorded_by: dt.datetime | None = None
+) -> Snapshot:
+    """What was reported for ``plan_key`` up to ``period``, as the store stood at ``recorded_by``.
+
+    Statuses of the period's year come oldest first (the roll-up keeps the latest); the latest
+    plan issue per unit; the units whose report for the period is in.
+    """
+    when = recorded_by or utc_now() + dt.timedelta(days=1)
+    with Session(engine) as session:
+        rows = session.execute(
+            select(TaskStatusRow)
+            .join(Submission, Submission.id == TaskStatusRow.submission_id)
+            .where(
+                TaskStatusRow.plan_key == plan_key,
+                TaskStatusRow.period.like(f"{period.year}-%"),
+                Submission.entered_at <= when,
+            )
+            .order_by(TaskStatusRow.id)
+        ).scalars()
+        statuses = [
+            TaskStatus(
+                unit_id=r.unit_id,
+                task_id=r.task_id,
+                period=r.period,
+                state=TaskState(r.state),
+                done_on=r.done_on,
+                count=r.count,
+            )
+            for r in rows
+        ]
+        latest = (
+            select(func.max(PlanIssueRow.id))
+            .join(Submission, Submission.id == PlanIssueRow.submission_id)
+            .where(PlanIssueRow.plan_key == plan_key, Submission.entered_at <= when)
+            .group_by(PlanIssueRow.unit_id)
+        )
+        issues = [
+            PlanIssue(unit_id=r.unit_id, number=r.number, issued_on=r.issued_on)
+            for r in session.execute(select(PlanIssueRow).where(PlanIssueRow.id.in_(latest))).scalars()
+        ]
+        reported = sorted(
+            session.execute(
+                select(Submission.unit_id)
+                .where(
+                    Submission.plan_key == plan_key,
+                    Submission.period == period.key,
+                    Submission.kind == "report",
+                    Submission.entered_at <= when,
+                )
+                .distinct()
+            ).scalars()
+        )
+    return Snapshot(statuses=statuses, issues=issues, reported=reported)
+
+
+def history(engine: Engine, plan_key: str, unit_id: str, task_id: str) -> list[dict[str, Any]]:
+    """Every status ever recorded for one task of one unit, with its provenance."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(TaskStatusRow, Submission)
+            .join(Submission, Submission.id == TaskStatusRow.submission_id)
+            .where(
+                TaskStatusRow.plan_key == plan_key,
+                TaskStatusRow.unit_id == unit_id,
+                TaskStatusRow.task_id == task_id,
+            )
+            .order_by(TaskStatusRow.id)
+        ).all()
+        return [
+            {
+                "period": s.period,
+                "state": s.state,
+                "done_on": s.done_on,
+                "count": s.count,
+                "source": sub.source,
+                "source_name": sub.source_name,
+                "entered_by": sub.entered_by,
+                "entered_at": sub.entered_at,
+            }
+            for s, sub in rows
+        ]

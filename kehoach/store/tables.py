@@ -1,0 +1,66 @@
+"""Tables of the status store (SQLAlchemy 2.0 declarative)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Submission(Base):
+    """One act of reporting: who entered what, when, from which file (provenance)."""
+
+    __tablename__ = "submission"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan_key: Mapped[str] = mapped_column(String(80), index=True)
+    unit_id: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str | None] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))  # report (a unit's periodic report) | value
+    source: Mapped[str] = mapped_column(String(16))  # xlsx | csv | cli | demo
+    source_name: Mapped[str] = mapped_column(String(500))
+    source_sha256: Mapped[str | None] = mapped_column(String(64))
+    entered_by: Mapped[str] = mapped_column(String(200))
+    entered_at: Mapped[dt.datetime] = mapped_column(DateTime())
+
+    __table_args__ = (Index("ix_submission_plan_period_unit", "plan_key", "period", "unit_id"),)
+
+
+class TaskStatusRow(Base):
+    """A task's status as one submission reported it."""
+
+    __tablename__ = "task_status"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    plan_key: Mapped[str] = mapped_column(String(80))
+    unit_id: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(8))
+    task_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20))
+    done_on: Mapped[dt.date | None] = mapped_column(Date)
+    count: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_task_status_lookup", "plan_key", "period", "unit_id", "task_id", "id"),
+    )
+
+
+class PlanIssueRow(Base):
+    """A unit issued its own plan (number, date), as one submission reported it."""
+
+    __tablename__ = "plan_issue"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    plan_key: Mapped[str] = mapped_column(String(80))
+    unit_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str | None] = mapped_column(String(40))
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_plan_issue_lookup", "plan_key", "unit_id", "id"),)
