@@ -22,9 +22,9 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
-from prefect.utilities.annotations import quote
 from pydantic import BaseModel, ConfigDict
 
+from flows.runtime import opaque
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from hierarchy.units import Level
@@ -109,10 +109,10 @@ def cascade_flow(
     for level in cascade(parent_plan, h, settings, start):
         total = max(total, done + len(level))
         for batch in batches(level, batch_size):
-            # quote(): Prefect must not walk thousands of plan objects looking for futures.
-            result = write_drafts_task(quote(batch), quote(h), out)  # type: ignore[call-overload]
-            entries += result.entries
-            written += result.written
+            # opaque(): Prefect must not walk thousands of plan objects looking for futures.
+            batch_result = write_drafts_task(opaque(batch), opaque(h), out)
+            entries += batch_result.entries
+            written += batch_result.written
             done += len(batch)
             update_progress_artifact(artifact, 100.0 * done / max(total, 1))
             if hook:

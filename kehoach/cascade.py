@@ -361,7 +361,10 @@ def resolve_issuer_plan(plan: Plan, unit: Unit, h: Hierarchy) -> Plan:
 
     tasks = tuple(
         t.model_copy(
-            update={"lead": resolve(t.lead), "coordinating": tuple(resolve(c) for c in t.coordinating)}
+            update={
+                "lead": resolve(t.lead),
+                "coordinating": tuple(resolve(c) for c in t.coordinating),
+            }
         )
         for t in plan.tasks
     )

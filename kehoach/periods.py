@@ -64,10 +64,12 @@ class Period(BaseModel):
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """"2024-Q1", "2024-6M", "2024-9M", "2024-Y" (case-insensitive)."""
+        """ "2024-Q1", "2024-6M", "2024-9M", "2024-Y" (case-insensitive)."""
         m = _PERIOD.match(text.strip().upper())
         if not m:
-            raise ValueError(f"{text!r} is not a report period; write 2024-Q1, 2024-6M, 2024-9M or 2024-Y")
+            raise ValueError(
+                f"{text!r} is not a report period; write 2024-Q1, 2024-6M, 2024-9M or 2024-Y"
+            )
         return cls(year=int(m.group(1)), kind=PeriodKind(m.group(2)))
 
     @property
@@ -96,8 +98,12 @@ class Period(BaseModel):
 
     @property
     def words(self) -> str:
-        """"quý I năm 2024", "6 tháng năm 2024", "năm 2024"."""
-        return f"năm {self.year}" if self.kind is PeriodKind.YEAR else f"{self.kind.words} năm {self.year}"
+        """ "quý I năm 2024", "6 tháng năm 2024", "năm 2024"."""
+        return (
+            f"năm {self.year}"
+            if self.kind is PeriodKind.YEAR
+            else f"{self.kind.words} năm {self.year}"
+        )
 
     def __str__(self) -> str:
         return self.key
@@ -105,3 +111,10 @@ class Period(BaseModel):
 
 def periods_of(year: int) -> list[Period]:
     return [Period(year=year, kind=k) for k in PeriodKind]
+
+
+def latest_period(today: dt.date) -> Period:
+    """The most recent period whose data cut-off has passed by ``today``."""
+    candidates = [Period(year=y, kind=k) for y in (today.year - 1, today.year) for k in PeriodKind]
+    passed = [p for p in candidates if p.end <= today]
+    return max(passed, key=lambda p: p.end) if passed else candidates[0]

@@ -182,12 +182,16 @@ class Rollup(BaseModel):
 def own_tasks(unit: Unit, plan: Plan, department_ids: set[str]) -> list[Task]:
     """The tasks whose status ``unit`` reports (see the module docstring)."""
     if unit.is_department:
-        return [t for t in plan.tasks if t.lead.unit == unit.id or t.lead.group is Group.CAC_PHONG_BAN]
+        return [
+            t for t in plan.tasks if t.lead.unit == unit.id or t.lead.group is Group.CAC_PHONG_BAN
+        ]
     mine = []
     for t in plan.tasks:
         if t.lead.group is Group.UBND_CAP_DUOI:
             continue  # passed down: counted where it is done
-        if department_ids and (t.lead.group is Group.CAC_PHONG_BAN or t.lead.unit in department_ids):
+        if department_ids and (
+            t.lead.group is Group.CAC_PHONG_BAN or t.lead.unit in department_ids
+        ):
             continue  # done by a department: counted there
         if t.levels is not None and unit.level not in t.levels:
             continue
@@ -294,7 +298,9 @@ def latest_statuses(
         year, _, kind = s.period.partition("-")
         if int(year) != period.year or order.get(kind, 99) > order[mine]:
             continue
-        if kind != mine and (s.task_id in recurring.get(s.unit_id, ()) or s.state is not TaskState.HOAN_THANH):
+        if kind != mine and (
+            s.task_id in recurring.get(s.unit_id, ()) or s.state is not TaskState.HOAN_THANH
+        ):
             continue
         current = out.setdefault(s.unit_id, {}).get(s.task_id)
         if current is None or order[current.period.partition("-")[2]] <= order[kind]:
@@ -368,4 +374,3 @@ def check_sums(rollup: Rollup) -> list[str]:
         if total != u.subtree:
             bad.append(u.unit_id)
     return bad
-

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from hierarchy.sources import load_hierarchy
 from hierarchy.yamlfile import HierarchyFile
-from kehoach.cli import cascade_cmd, hierarchy_cmd, plan_cmd
+from kehoach.cli import cascade_cmd, hierarchy_cmd, plan_cmd, status_cmd
 from kehoach.cli.common import command, console, print_counts
 from kehoach.plan import Plan, load_plan
 
@@ -25,6 +25,10 @@ app = typer.Typer(
 app.add_typer(hierarchy_cmd.app, name="hierarchy")
 app.add_typer(plan_cmd.app, name="plan")
 app.command()(cascade_cmd.cascade)
+app.add_typer(status_cmd.app, name="status")
+app.command()(status_cmd.sheets)
+app.command()(status_cmd.rollup)
+app.command()(status_cmd.remind)
 
 
 class SchemaName(StrEnum):

@@ -60,7 +60,7 @@ def connect(url: str | None = None) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         upgrade(engine)
-    except Exception as exc:  # noqa: BLE001 - any driver error: one clear line
+    except Exception as exc:
         raise StoreError(f"cannot open the status database: {exc}", where=url) from None
     return engine
 
@@ -168,7 +168,9 @@ def snapshot(
         )
         issues = [
             PlanIssue(unit_id=r.unit_id, number=r.number, issued_on=r.issued_on)
-            for r in session.execute(select(PlanIssueRow).where(PlanIssueRow.id.in_(latest))).scalars()
+            for r in session.execute(
+                select(PlanIssueRow).where(PlanIssueRow.id.in_(latest))
+            ).scalars()
         ]
         reported = sorted(
             session.execute(

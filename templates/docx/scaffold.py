@@ -1,8 +1,8 @@
-"""Scaffold of the default plan template ``ke-hoach.docx`` (ND 30/2020 layout, docxtpl tags).
+"""Scaffold of the default templates ``ke-hoach.docx`` and ``bao-cao.docx`` (ND 30/2020, docxtpl).
 
-The committed ``.docx`` is the source of truth: operators open it in Word and change wording,
-spacing or fonts there. This script only recreates the default from nothing, for a new
-kind of document or after a mistake: ``python templates/docx/scaffold.py``. Every rule of
+The committed ``.docx`` files are the source of truth: operators open them in Word and change
+wording, spacing or fonts there. This script only recreates the defaults from nothing, for a
+new kind of document or after a mistake: ``python templates/docx/scaffold.py``. Every rule of
 ND30 (../shared/ND30.md) that the layout owns is set here once: A4, margins, Times New
 Roman on every font slot with no theme fonts, header table with its grid, lines under the
 Tiêu ngữ and the issuing body, page numbers from page 2.
@@ -216,9 +216,13 @@ def header_block(doc: Document, *, type_name: str) -> None:
 BODY = dict(size=14, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_line=Cm(1.27), after=6, line=1.15)
 
 
-def body_block(doc: Document) -> None:
-    """The body: a flat list of blocks, each a heading, a sub-heading or a paragraph."""
-    para(doc, "{%p for b in blocks %}", **BODY)
+def body_block(doc: Document, name: str = "blocks") -> None:
+    """The body: a flat list of blocks, each a heading, a sub-heading or a paragraph.
+
+    ``name`` is the context list to loop over: a report prints its body in two runs around
+    the chart and the table, so that the table sits in its section and "./." stays last.
+    """
+    para(doc, f"{{%p for b in {name} %}}", **BODY)
     para(doc, "{%p if b.kind == 'heading' %}", **BODY)
     para(doc, "{{ b.text }}", bold=True, **BODY)
     para(doc, "{%p elif b.kind == 'subheading' %}", **BODY)
@@ -335,6 +339,106 @@ def plan_template() -> bytes:
     return strip_extras(buf.getvalue())
 
 
+RESULT_HEADS = [
+    "TT",
+    "Đơn vị",
+    "Số nhiệm vụ",
+    "Hoàn thành đúng hạn",
+    "Hoàn thành quá hạn",
+    "Chưa hoàn thành (trong hạn)",
+    "Chưa hoàn thành (quá hạn)",
+    "Tỷ lệ hoàn thành (%)",
+    "Kế hoạch (đúng hạn / chậm / chưa ban hành)",
+    "Báo cáo (đã gửi / chưa gửi)",
+]
+RESULT_CELLS = [
+    "{{ c.stt }}",
+    "{{ c.name }}",
+    "{{ c.tasks }}",
+    "{{ c.done_on_time }}",
+    "{{ c.done_late }}",
+    "{{ c.open_on_time }}",
+    "{{ c.open_overdue }}",
+    "{{ c.pct_done }}",
+    "{{ c.plans }}",
+    "{{ c.reports }}",
+]
+# Ten columns in the 165 mm text width, portrait: the unit's name gets the room, the counts
+# 13–18 mm each (their headings wrap over three or four lines at 10 pt).
+RESULT_WIDTHS = [Mm(w) for w in (8, 37, 13, 15, 15, 15, 15, 15, 18, 14)]
+
+
+def _cell_margins(table: Table, twips: int) -> None:
+    """Narrow left/right cell margins, so 10 pt headings fit 13–18 mm columns."""
+    margins = OxmlElement("w:tblCellMar")
+    for edge in ("left", "right"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:w"), str(twips))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    table._tbl.tblPr.append(margins)
+
+
+def _middle(cell: _Cell) -> None:
+    v_align = OxmlElement("w:vAlign")
+    v_align.set(qn("w:val"), "center")
+    cell._tc.get_or_add_tcPr().append(v_align)
+
+
+def results_block(doc: Document) -> None:
+    """The chart (an InlineImage tag) and the table of the children, one row per child.
+
+    Both only when the unit has children: a ward with no department has nothing to compare.
+    """
+    assert sum(RESULT_WIDTHS) == TEXT_WIDTH
+    para(doc, "{%p if children %}", size=14)
+    para(doc, "{{ chart }}", size=14, before=6, after=6)
+    para(doc, "{{ table_caption }}", size=13, bold=True, before=6, after=6)
+    table = doc.add_table(rows=4, cols=len(RESULT_HEADS))
+    table.style = doc.styles["Table Grid"]
+    grid(table, RESULT_WIDTHS)
+    _cell_margins(table, 57)  # 1 mm
+    for cell, text in zip(table.rows[0].cells, RESULT_HEADS, strict=True):
+        para(clear(cell), text, size=10, bold=True, before=2, after=2)
+        _middle(cell)
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    para(clear(table.rows[1].cells[0]), "{%tr for c in children %}", size=11)
+    for i, (cell, text) in enumerate(zip(table.rows[2].cells, RESULT_CELLS, strict=True)):
+        align = WD_ALIGN_PARAGRAPH.LEFT if i == 1 else WD_ALIGN_PARAGRAPH.CENTER
+        para(clear(cell), text, size=11, align=align, before=2, after=2)
+        _middle(cell)
+    table.rows[2]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    para(clear(table.rows[3].cells[0]), "{%tr endfor %}", size=11)
+    for row in (table.rows[1], table.rows[3]):
+        for cell in row.cells[1:]:
+            para(clear(cell), size=11)
+    para(doc, size=8)
+    para(doc, "{%p endif %}", size=14)
+
+
+def report_template() -> bytes:
+    """BÁO CÁO: the plan's header and signature, a body in two runs, the chart and the table.
+
+    The body's last part (proposals, the closing "./.") follows the table, because ND30 ends
+    the body with "./." and the table belongs to its section II.
+    """
+    doc = Document()
+    props = doc.core_properties
+    props.author, props.comments, props.title = "kehoach", "", "Báo cáo"
+    _styles(doc)
+    page_setup(doc)
+    page_numbers(doc)
+    header_block(doc, type_name="BÁO CÁO")
+    body_block(doc, "blocks")
+    results_block(doc)
+    body_block(doc, "closing_blocks")
+    signature_block(doc)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return strip_extras(buf.getvalue())
+
+
 if __name__ == "__main__":
-    (HERE / "ke-hoach.docx").write_bytes(plan_template())
-    print(f"wrote {HERE / 'ke-hoach.docx'}")
+    for name, build in (("ke-hoach.docx", plan_template), ("bao-cao.docx", report_template)):
+        (HERE / name).write_bytes(build())
+        print(f"wrote {HERE / name}")

@@ -31,7 +31,9 @@ def upgrade() -> None:
         sa.Column("entered_at", sa.DateTime(), nullable=False),
     )
     op.create_index("ix_submission_plan_key", "submission", ["plan_key"])
-    op.create_index("ix_submission_plan_period_unit", "submission", ["plan_key", "period", "unit_id"])
+    op.create_index(
+        "ix_submission_plan_period_unit", "submission", ["plan_key", "period", "unit_id"]
+    )
     op.create_table(
         "task_status",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),

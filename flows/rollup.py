@@ -1,0 +1,142 @@
+"""Prefect flows ``rollup`` and ``reminders``, and their schedules on the ND 09/2019 periods.
+
+The roll-up is one pure computation over the whole hierarchy (milliseconds per thousand
+units), so it runs as a few tasks, never one per unit: derive the plans, read the store,
+compute, write rollup.json. Deployments run it after each period's cut-off, in Vietnam's time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from flows.runtime import opaque
+from hierarchy.graph import Hierarchy
+from hierarchy.sources import load_hierarchy
+from kehoach.cascade import issuer_unit, plans_by_unit
+from kehoach.outputs import slug, write_if_changed
+from kehoach.periods import Period, PeriodKind, latest_period
+from kehoach.plan import Plan, load_plan
+from kehoach.reminders import Reminder, reminders
+from kehoach.rollup import Rollup, Snapshot, roll_up
+from kehoach.store.db import connect, snapshot
+
+TIMEZONE = "Asia/Ho_Chi_Minh"
+#: When each period's roll-up runs: 07:00 on the 20th of the period's last month, after the
+#: cut-off (14th) and the levels' staggered submission days.
+SCHEDULES = {kind: f"0 7 20 {kind.last_month} *" for kind in PeriodKind}
+
+
+def plan_key(plan: Plan) -> str:
+    """The key status is stored under: the issuing plan's number and symbol."""
+    return plan.number_symbol.strip() if not plan.is_draft else plan.summary[:80]
+
+
+@task(name="derive-plans", cache_policy=NO_CACHE)
+def derive_plans(plan: Plan, h: Hierarchy) -> dict[str, Plan]:
+    return plans_by_unit(plan, h)
+
+
+@task(name="read-status", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def read_status(database_url: str | None, key: str, period: Period) -> Snapshot:
+    """Read the store (I/O: retried)."""
+    return snapshot(connect(database_url), key, period)
+
+
+@task(name="compute-rollup", cache_policy=NO_CACHE)
+def compute_rollup(
+    h: Hierarchy,
+    plans: Mapping[str, Plan],
+    snap: Snapshot,
+    period: Period,
+    as_of: dt.date,
+    key: str,
+    root: str,
+) -> Rollup:
+    return roll_up(h, plans, snap, period, as_of, key, root)
+
+
+@flow(name="rollup")
+def rollup_flow(
+    plan: Path,
+    hierarchy: str = "hanoi-2024",
+    period: str | None = None,
+    as_of: dt.date | None = None,
+    out: Path = Path("out"),
+    database_url: str | None = None,
+) -> Rollup:
+    """Roll the plan's status up the hierarchy for a period (default: the latest one)."""
+    logger = get_run_logger()
+    today = dt.date.today()
+    the_period = Period.parse(period) if period else latest_period(as_of or today)
+    the_date = as_of or min(today, the_period.deadline(load_hierarchy(hierarchy).root.level))
+    parent_plan = load_plan(plan)
+    h = load_hierarchy(hierarchy)
+    key = plan_key(parent_plan)
+    root = issuer_unit(parent_plan, h).id
+    plans = derive_plans(opaque(parent_plan), opaque(h))
+    snap = read_status(database_url, key, the_period)
+    result = compute_rollup(opaque(h), opaque(plans), opaque(snap), the_period, the_date, key, root)
+    write_if_changed(out, Path("rollup.json"), (result.model_dump_json(indent=2) + "\n").encode())
+    top = result.unit(root)
+    rows = [
+        {
+            "unit": u.unit_name,
+            "tasks": u.subtree.tasks,
+            "done on time": u.subtree.done_on_time,
+            "done late": u.subtree.done_late,
+            "open on time": u.subtree.open_on_time,
+            "open overdue": u.subtree.open_overdue,
+            "% done": u.subtree.pct_done,
+            "reports missing": u.subtree.reports_missing,
+        }
+        for u in result.units
+        if u.parent_unit_id == root and u.level != "phong-ban"
+    ]
+    create_table_artifact(
+        rows,
+        key=f"rollup-{slug(key)}-{the_period.key.lower()}",
+        description=f"{key} {the_period.words}, as of {the_date:%d/%m/%Y}",
+    )
+    logger.info(
+        "%s %s: %d tasks, %s%% done, %d overdue",
+        key,
+        the_period.key,
+        top.subtree.tasks,
+        top.subtree.pct_done,
+        top.subtree.open_overdue,
+    )
+    return result
+
+
+@flow(name="reminders")
+def reminders_flow(
+    plan: Path,
+    hierarchy: str = "hanoi-2024",
+    period: str | None = None,
+    as_of: dt.date | None = None,
+    within_days: int = 7,
+    database_url: str | None = None,
+) -> list[Reminder]:
+    """Units that have not issued their plan, not reported, or have tasks overdue or due soon."""
+    today = as_of or dt.date.today()
+    the_period = Period.parse(period) if period else latest_period(today)
+    parent_plan = load_plan(plan)
+    h = load_hierarchy(hierarchy)
+    key = plan_key(parent_plan)
+    plans = derive_plans(opaque(parent_plan), opaque(h))
+    snap = read_status(database_url, key, the_period)
+    found = reminders(
+        h, plans, snap, the_period, today, within_days, issuer_unit(parent_plan, h).id
+    )
+    create_table_artifact(
+        [r.model_dump(mode="json") for r in found[:1000]],
+        key=f"reminders-{slug(key)}",
+        description=f"{len(found)} reminders for {key} {the_period.words}, as of {today:%d/%m/%Y}",
+    )
+    return found

@@ -1,0 +1,337 @@
+"""``kehoach sheets``, ``kehoach status …``, ``kehoach rollup``, ``kehoach remind``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from hierarchy.graph import Hierarchy
+from hierarchy.sources import load_hierarchy
+from kehoach.cascade import plans_by_unit
+from kehoach.cli.common import command, console
+from kehoach.intake import IntakeError, read_files, reported_tasks, sheet_bytes
+from kehoach.outputs import draft_path, inside
+from kehoach.periods import Period
+from kehoach.plan import Plan, load_plan
+from kehoach.rollup import PlanIssue, TaskState, TaskStatus
+from kehoach.store.db import Provenance, connect, history, record
+
+app = typer.Typer(
+    help="Status reported by units: import, set one value, history.", no_args_is_help=True
+)
+
+PlanOpt = Annotated[Path, typer.Option("--plan", "-p", help="The plan the status is about (YAML).")]
+HierarchyOpt = Annotated[
+    str,
+    typer.Option(
+        "--hierarchy", "-H", help="hanoi-2024, hanoi-2025, vn-2024, vn-2025 or a YAML file."
+    ),
+]
+PeriodOpt = Annotated[
+    str, typer.Option("--period", help="Report period: 2024-Q1, 2024-6M, 2024-9M, 2024-Y.")
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL (default: KEHOACH_DATABASE_URL or data/kehoach.sqlite3)."
+    ),
+]
+ByOpt = Annotated[
+    str | None, typer.Option("--by", help="Who enters it (default: your login name).")
+]
+OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (drafts, sheets, rollup.json).")]
+
+
+def _period(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except ValueError as exc:
+        raise IntakeError(str(exc), where="--period") from None
+
+
+def load_context(plan: Path, hierarchy: str) -> tuple[Plan, Hierarchy, dict[str, Plan], str]:
+    """The plan, the hierarchy, every unit's plan, and the key status is stored under."""
+    from flows.rollup import plan_key
+
+    parent = load_plan(plan)
+    h = load_hierarchy(hierarchy)
+    return parent, h, plans_by_unit(parent, h), plan_key(parent)
+
+
+def sheet_path(h: Hierarchy, unit_id: str, period: Period) -> Path:
+    """The intake sheet sits beside the unit's draft: <draft>.<period>.xlsx."""
+    draft = draft_path(h, h.unit(unit_id))
+    return draft.with_name(f"{draft.stem}.{period.key}.xlsx")
+
+
+@command
+def sheets(
+    plan: PlanOpt,
+    period: PeriodOpt,
+    hierarchy: HierarchyOpt = "hanoi-2024",
+    out: OutOpt = Path("out"),
+    start: Annotated[
+        str | None, typer.Option("--from", help="Only this unit and those below it.")
+    ] = None,
+) -> None:
+    """Write each unit's intake sheet (XLSX) beside its draft; existing sheets are kept."""
+    the_period = _period(period)
+    _, h, plans, key = load_context(plan, hierarchy)
+    scope = {u.id for level in h.levels(h.find(start).id) for u in level} if start else set(plans)
+    written = kept = 0
+    for unit_id in plans:
+        if unit_id not in scope or not reported_tasks(h.unit(unit_id), plans, h):
+            continue
+        target = inside(out, sheet_path(h, unit_id, the_period))
+        if target.exists():
+            kept += 1  # it may already hold a unit's answers: never overwrite
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_bytes(sheet_bytes(h.unit(unit_id), plans, h, key, the_period))
+        tmp.replace(target)
+        written += 1
+    console.print(f"{written} sheets written, {kept} kept (already there) under {out}/drafts")
+
+
+@app.command("import")
+@command
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="Filled sheets (.xlsx) or CSV files.")],
+    plan: PlanOpt,
+    hierarchy: HierarchyOpt = "hanoi-2024",
+    db: DbOpt = None,
+    by: ByOpt = None,
+) -> None:
+    """Import reports: everything is checked first, then written in one transaction."""
+    _, h, plans, key = load_context(plan, hierarchy)
+    submissions = read_files(files, plans, h, key, by or getpass.getuser())
+    n = record(connect(db), submissions)
+    rows = sum(len(s[1]) for s in submissions)
+    console.print(f"imported {n} reports ({rows} task statuses) from {len(files)} files")
+
+
+@app.command("set")
+@command
+def set_(
+    plan: PlanOpt,
+    unit: Annotated[str, typer.Option(help="Unit id or name.")],
+    period: PeriodOpt,
+    task: Annotated[
+        str | None, typer.Option(help="Task id (omit to record only a plan issue).")
+    ] = None,
+    state: Annotated[
+        TaskState | None, typer.Option(help="chua-thuc-hien, dang-thuc-hien, hoan-thanh.")
+    ] = None,
+    done_on: Annotated[
+        dt.datetime | None, typer.Option(formats=["%Y-%m-%d", "%d/%m/%Y"], help="Completion date.")
+    ] = None,
+    count: Annotated[
+        int | None, typer.Option(min=0, help="Quota count reached in the period.")
+    ] = None,
+    issued: Annotated[
+        dt.datetime | None,
+        typer.Option(formats=["%Y-%m-%d", "%d/%m/%Y"], help="Date the unit issued its own plan."),
+    ] = None,
+    number: Annotated[
+        str | None, typer.Option(help="Number of the unit's own plan, e.g. 55/KH-UBND.")
+    ] = None,
+    hierarchy: HierarchyOpt = "hanoi-2024",
+    db: DbOpt = None,
+    by: ByOpt = None,
+) -> None:
+    """Record one value from the command line (a task's status, or a plan issue)."""
+    the_period = _period(period)
+    _, h, plans, key = load_context(plan, hierarchy)
+    target = h.find(unit)
+    if target.id not in plans:
+        raise IntakeError(f"unit {target.id} ({target.name}) has no plan in {key}", where="--unit")
+    statuses = []
+    if task is not None:
+        if task not in {t.id for t in reported_tasks(target, plans, h)}:
+            raise IntakeError(f"task {task!r} is not a task of {target.name}", where="--task")
+        if state is None:
+            raise IntakeError("give --state with --task", where="--state")
+        day = done_on.date() if done_on else None
+        if state is TaskState.HOAN_THANH and day is None:
+            raise IntakeError("a done task needs --done-on", where="--done-on")
+        if day is not None and not the_period.start <= day <= the_period.end:
+            raise IntakeError(f"{day:%d/%m/%Y} is outside {the_period.key}", where="--done-on")
+        statuses.append(
+            TaskStatus(
+                unit_id=target.id,
+                task_id=task,
+                period=the_period.key,
+                state=state,
+                done_on=day,
+                count=count,
+            )
+        )
+    issues = (
+        [PlanIssue(unit_id=target.id, number=number, issued_on=issued.date())] if issued else []
+    )
+    if not statuses and not issues:
+        raise IntakeError(
+            "nothing to record: give --task and --state, or --issued", where="command line"
+        )
+    prov = Provenance(
+        plan_key=key,
+        unit_id=target.id,
+        period=the_period.key,
+        kind="value",
+        source="cli",
+        source_name="kehoach status set",
+        entered_by=by or getpass.getuser(),
+    )
+    record(connect(db), [(prov, statuses, issues)])
+    console.print(f"recorded for {target.name}: {len(statuses)} status, {len(issues)} plan issue")
+
+
+@app.command("history")
+@command
+def history_(
+    plan: PlanOpt,
+    unit: Annotated[str, typer.Option(help="Unit id or name.")],
+    task: Annotated[str, typer.Option(help="Task id.")],
+    hierarchy: HierarchyOpt = "hanoi-2024",
+    db: DbOpt = None,
+) -> None:
+    """Every status ever recorded for one task of one unit, with where it came from."""
+    from flows.rollup import plan_key
+
+    key = plan_key(load_plan(plan))
+    target = load_hierarchy(hierarchy).find(unit)
+    table = Table(title=f"{key} · {target.name} · task {task}")
+    for col in ("period", "state", "done on", "count", "source", "file", "by", "at (UTC)"):
+        table.add_column(col)
+    for h in history(connect(db), key, target.id, task):
+        table.add_row(
+            h["period"],
+            h["state"],
+            str(h["done_on"] or ""),
+            str(h["count"] if h["count"] is not None else ""),
+            h["source"],
+            h["source_name"],
+            h["entered_by"],
+            f"{h['entered_at']:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+
+
+@command
+def rollup(
+    plan: PlanOpt,
+    period: PeriodOpt,
+    hierarchy: HierarchyOpt = "hanoi-2024",
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d", "%d/%m/%Y"],
+            help="Date of the figures (default: the period's deadline, or today if earlier).",
+        ),
+    ] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Also write the roll-up here.")
+    ] = None,
+    out: OutOpt = Path("out"),
+    db: DbOpt = None,
+) -> None:
+    """Roll the status up the hierarchy for a period; print the units one level down."""
+    from flows.rollup import rollup_flow
+    from flows.runtime import quiet_prefect
+
+    _period(period)
+    with quiet_prefect():
+        result = rollup_flow(
+            plan=plan,
+            hierarchy=hierarchy,
+            period=period,
+            as_of=as_of.date() if as_of else None,
+            out=out,
+            database_url=db,
+        )
+    if json_file is not None:
+        json_file.write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    root = result.units[0]
+    table = Table(title=f"{result.plan} · {result.period} · as of {result.as_of:%d/%m/%Y}")
+    for col in (
+        "unit",
+        "tasks",
+        "done on time",
+        "done late",
+        "open",
+        "overdue",
+        "% done",
+        "plans missing",
+        "reports in",
+    ):
+        table.add_column(col, justify="left" if col == "unit" else "right")
+    for u in [root] + [
+        u for u in result.units if u.parent_unit_id == root.unit_id and u.level != "phong-ban"
+    ]:
+        s = u.subtree
+        table.add_row(
+            u.unit_name,
+            str(s.tasks),
+            str(s.done_on_time),
+            str(s.done_late),
+            str(s.open_on_time),
+            str(s.open_overdue),
+            f"{s.pct_done or 0:.1f}",
+            str(s.plans_missing),
+            f"{s.reports_submitted}/{s.reports_submitted + s.reports_missing}",
+        )
+    console.print(table)
+    console.print(
+        f"roll-up written to {out / 'rollup.json'}" + (f" and {json_file}" if json_file else "")
+    )
+
+
+@command
+def remind(
+    plan: PlanOpt,
+    period: PeriodOpt,
+    hierarchy: HierarchyOpt = "hanoi-2024",
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d", "%d/%m/%Y"],
+            help="Date to check against (default: today).",
+        ),
+    ] = None,
+    within: Annotated[int, typer.Option(help="Also list tasks due within this many days.")] = 7,
+    limit: Annotated[int, typer.Option(help="Print at most this many lines.")] = 40,
+    db: DbOpt = None,
+) -> None:
+    """Units that have not issued their plan, not reported, or have tasks overdue or due soon."""
+    from flows.rollup import reminders_flow
+    from flows.runtime import quiet_prefect
+
+    _period(period)
+    with quiet_prefect():
+        found = reminders_flow(
+            plan=plan,
+            hierarchy=hierarchy,
+            period=period,
+            as_of=as_of.date() if as_of else None,
+            within_days=within,
+            database_url=db,
+        )
+    table = Table(title=f"{len(found)} reminders")
+    for col in ("due", "unit", "what"):
+        table.add_column(col)
+    for r in found[:limit]:
+        table.add_row(f"{r.due:%d/%m/%Y}", r.unit_name, r.detail)
+    console.print(table)
+    kinds: dict[str, int] = {}
+    for r in found:
+        kinds[r.kind] = kinds.get(r.kind, 0) + 1
+    console.print(json.dumps(kinds, ensure_ascii=False))
