@@ -56,8 +56,11 @@ def demo(
     source: Annotated[str, typer.Option(help="Hierarchy source.")] = "hanoi-2024",
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out"),
     cascade: Annotated[
-        bool, typer.Option(help="Also cascade Hà Nội 145/KH-UBND into drafts.")
+        bool, typer.Option(help="Also cascade 145/KH-UBND, take in reports and roll up.")
     ] = True,
+    database: Annotated[
+        str | None, typer.Option("--db", help="Database URL (default: data/kehoach.sqlite3).")
+    ] = None,
 ) -> None:
     """The main job on the embedded default: Hà Nội's hierarchy, the seed plans, the cascade."""
     h = load_hierarchy(source)
@@ -70,10 +73,40 @@ def demo(
         console.print(f"  {file.name}: {plan_cmd.describe(load_plan(file))}", highlight=False)
     console.print(f"[green]{len(plans)} plans valid[/]")
     if cascade:
-        result = cascade_cmd.run_cascade(examples / "ha-noi-145-kh-ubnd.yaml", source, out)
+        plan = examples / "ha-noi-145-kh-ubnd.yaml"
+        result = cascade_cmd.run_cascade(plan, source, out)
         ward = next(p for p in (out / "drafts").rglob("00340-phuong-yen-so.docx"))
         total = result.written + result.unchanged
         console.print(f"Open one: {ward}  ({out / 'manifest.json'} lists all {total})")
+        _demo_status(plan, source, out, database)
+
+
+def _demo_status(plan: Path, source: str, out: Path, database: str | None) -> None:
+    """Second half of the job: sample units report, the status is rolled up and reported."""
+    from kehoach.demo_data import fill_sheet
+    from kehoach.intake import read_files
+    from kehoach.periods import Period
+    from kehoach.store.db import connect, record
+
+    period = Period.parse("2024-Q1")
+    _, h, plans, key = status_cmd.load_context(plan, source)
+    engine = connect(database)
+    status_cmd.sheets(plan=plan, period=period.key, hierarchy=source, out=out, start="008")
+    files = sorted((out / "drafts").rglob(f"*.{period.key}.xlsx"))
+    for file in files:
+        fill_sheet(file, period, seed=file.name)
+    submissions = read_files(files, plans, h, key, entered_by="demo")
+    record(engine, submissions)
+    console.print(f"Imported {len(submissions)} filled sheets (Quận Hoàng Mai and its wards)")
+    status_cmd.rollup(
+        plan=plan,
+        period=period.key,
+        hierarchy=source,
+        as_of=None,
+        json_file=None,
+        out=out,
+        db=database,
+    )
 
 
 #: Prefect settings for in-process runs from the CLI, unless the operator set them: the

@@ -261,22 +261,13 @@ def rollup(
         json_file.write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
     root = result.units[0]
     table = Table(title=f"{result.plan} · {result.period} · as of {result.as_of:%d/%m/%Y}")
-    for col in (
-        "unit",
-        "tasks",
-        "done on time",
-        "done late",
-        "open",
-        "overdue",
-        "% done",
-        "plans missing",
-        "reports in",
-    ):
-        table.add_column(col, justify="left" if col == "unit" else "right")
-    for u in [root] + [
-        u for u in result.units if u.parent_unit_id == root.unit_id and u.level != "phong-ban"
-    ]:
+    table.add_column("unit", no_wrap=True, max_width=28)
+    for col in ("tasks", "on time", "late", "open", "overdue", "% done", "no plan", "reports"):
+        table.add_column(col, justify="right", no_wrap=True)
+    units = [root, *(u for u in result.units if u.parent_unit_id == root.unit_id)]
+    for u in (u for u in units if u.level != "phong-ban"):
         s = u.subtree
+        reports = f"{s.reports_submitted}/{s.reports_submitted + s.reports_missing}"
         table.add_row(
             u.unit_name,
             str(s.tasks),
@@ -286,7 +277,7 @@ def rollup(
             str(s.open_overdue),
             f"{s.pct_done or 0:.1f}",
             str(s.plans_missing),
-            f"{s.reports_submitted}/{s.reports_submitted + s.reports_missing}",
+            reports,
         )
     console.print(table)
     console.print(
