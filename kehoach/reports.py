@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict
 from hierarchy.units import Unit
 from kehoach.deadline import Quota, format_date
 from kehoach.documents import TEMPLATES, Block
-from kehoach.docx_render import clean_text
+from kehoach.docx_render import TemplateError, clean_text
 from kehoach.periods import Period
 from kehoach.rollup import Figures, QuotaFigure, UnitRollup
 from kehoach.wording import cited_name, in_sentence
@@ -332,18 +332,21 @@ def chart_png(children: list[UnitRollup]) -> bytes:
     # the document) stays under ~210 mm tall with 60 units.
     per_bar = min(0.3, 7.6 / n)
     font = min(9.0, max(6.0, per_bar * 72 * 0.75))
-    style = {"font.family": "DejaVu Sans", "font.size": font}
-    with plt.rc_context(style):
+    # parse_math off: a "$" in a unit's name is printed, not read as a formula.
+    with plt.rc_context(
+        {"font.family": "DejaVu Sans", "font.size": font, "text.parse_math": False}
+    ):
         # Constrained layout makes room for the names and centres the title on the figure
         # (over the axes alone it runs off the right edge).
-        fig, ax = plt.subplots(figsize=(6.3, 1.0 + per_bar * n), layout="constrained")
+        height = max(1.8, 1.0 + per_bar * n)
+        fig, ax = plt.subplots(figsize=(6.3, height), layout="constrained")
         try:
             names = [_wrap(name) for _, name in bars]
             values = [v for v, _ in bars]
             ys = list(range(len(bars)))
             ax.barh(ys, values, height=0.65, color="#2f5d8a")
             ax.set_yticks(ys, names)
-            ax.invert_yaxis()  # lowest at the top
+            ax.set_ylim(n - 0.4, -0.6)  # lowest at the top, little padding
             ax.set_xlim(0, 112)
             ax.set_xticks([0, 20, 40, 60, 80, 100])
             ax.xaxis.grid(True, color="#cccccc", linewidth=0.6)
@@ -390,13 +393,24 @@ def render_report(context: ReportContext, chart: bytes, template: Path = REPORT_
     """The .docx bytes of a report: ``context`` and the ``chart`` PNG in ``template``.
 
     Sandboxed and autoescaped like every render: "&", "<" or "{{" in a unit's name print as
-    written and cannot break the XML or run as a tag.
+    written and cannot break the XML or run as a tag. A template an operator broke in Word
+    raises TemplateError naming the template, as the plan renderer does.
     """
+    if not template.is_file():
+        raise TemplateError("cannot read template: no such file", where=template)
     tpl = DocxTemplate(str(template))
     env = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
     values = context.model_dump()
     values["chart"] = InlineImage(tpl, io.BytesIO(chart), width=Mm(150))
-    tpl.render(values, jinja_env=env, autoescape=True)
+    try:
+        tpl.render(values, jinja_env=env, autoescape=True)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"template syntax error: {exc.message}", where=template) from None
+    except jinja2.UndefinedError as exc:
+        names = ", ".join(["chart", *sorted(ReportContext.model_fields)])
+        raise TemplateError(f"{exc.message}; the context has: {names}", where=template) from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise TemplateError(f"forbidden in a template: {exc}", where=template) from None
     buf = io.BytesIO()
     tpl.save(buf)
     return _fixed_times(buf.getvalue())

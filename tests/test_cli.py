@@ -104,3 +104,129 @@ def test_every_command_has_help() -> None:
         for param in cmd.params:
             if isinstance(param, click.Option):
                 assert param.help, f"option {param.name} of {name!r} has no help"
+
+
+def test_status_commands_set_import_and_refuse(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    plan = str(EXAMPLES / "hoang-mai-67-kh-ubnd.yaml")
+    ok = runner.invoke(
+        app,
+        [
+            "status",
+            "set",
+            "--plan",
+            plan,
+            "--unit",
+            "00340-van-hoa-thong-tin",
+            "--period",
+            "2024-Q1",
+            "--task",
+            "5",
+            "--state",
+            "hoan-thanh",
+            "--done-on",
+            "01/03/2024",
+            "--count",
+            "3",
+            "--db",
+            db,
+            "--by",
+            "tester",
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    hist = runner.invoke(
+        app,
+        [
+            "status",
+            "history",
+            "--plan",
+            plan,
+            "--unit",
+            "00340-van-hoa-thong-tin",
+            "--task",
+            "5",
+            "--db",
+            db,
+        ],
+    )
+    assert "hoan-thanh" in hist.stdout and "tester" in hist.stdout
+    late = runner.invoke(
+        app,
+        [
+            "status",
+            "set",
+            "--plan",
+            plan,
+            "--unit",
+            "00340-van-hoa-thong-tin",
+            "--period",
+            "2024-Q1",
+            "--task",
+            "5",
+            "--state",
+            "hoan-thanh",
+            "--done-on",
+            "2024-05-01",
+            "--db",
+            db,
+        ],
+    )
+    assert late.exit_code == 1 and "01/05/2024 is outside 2024-Q1" in late.stderr
+    sheets = runner.invoke(
+        app,
+        [
+            "sheets",
+            "--plan",
+            plan,
+            "--period",
+            "2024-Q1",
+            "--out",
+            str(tmp_path / "out"),
+            "--from",
+            "00340",
+        ],
+    )
+    assert sheets.exit_code == 0, sheets.output
+    files = sorted((tmp_path / "out").rglob("*.2024-Q1.xlsx"))
+    assert len(files) == 5  # the ward's five sections; the ward itself reports nothing of its own
+    again = runner.invoke(
+        app,
+        [
+            "sheets",
+            "--plan",
+            plan,
+            "--period",
+            "2024-Q1",
+            "--out",
+            str(tmp_path / "out"),
+            "--from",
+            "00340",
+        ],
+    )
+    assert "0 sheets written, 5 kept" in again.stdout
+    bad = files[0]
+    from openpyxl import load_workbook
+
+    wb = load_workbook(bad)
+    wb["BaoCao"]["E11"] = "???"
+    wb.save(bad)
+    refused = runner.invoke(app, ["status", "import", *map(str, files), "--plan", plan, "--db", db])
+    assert refused.exit_code == 1
+    assert f"{bad}, sheet BaoCao, cell E11: '???' is not a state" in refused.stderr
+    hist = runner.invoke(
+        app,
+        [
+            "status",
+            "history",
+            "--plan",
+            plan,
+            "--unit",
+            "00340-van-hoa-thong-tin",
+            "--task",
+            "5",
+            "--db",
+            db,
+        ],
+    )
+    assert hist.stdout.count("hoan-thanh") == 1  # the refused import added nothing

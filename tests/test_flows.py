@@ -47,3 +47,71 @@ def test_cascade_flow_writes_drafts_and_manifest_and_reruns_idempotently(tmp_pat
     assert again.written == 0 and again.unchanged == 6
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == stamps
     assert not list(out.rglob("*.tmp"))
+
+
+def test_rollup_flow_reads_the_store_and_writes_rollup_json(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from flows.rollup import reminders_flow, rollup_flow
+    from kehoach.rollup import Rollup, TaskState, TaskStatus, check_sums
+    from kehoach.store.db import Provenance, connect, record
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    prov = Provenance(
+        plan_key="67/KH-UBND",
+        unit_id="00340-van-hoa-thong-tin",
+        period="2024-Q1",
+        source="cli",
+        source_name="t",
+        entered_by="t",
+    )
+    done = TaskStatus(
+        unit_id="00340-van-hoa-thong-tin",
+        task_id="5",
+        period="2024-Q1",
+        state=TaskState.HOAN_THANH,
+        done_on=dt.date(2024, 3, 1),
+        count=3,
+    )
+    record(connect(url), [(prov, [done], [])])
+    plan = EXAMPLES / "hoang-mai-67-kh-ubnd.yaml"
+    result = rollup_flow(
+        plan=plan,
+        hierarchy="hanoi-2024",
+        period="2024-Q1",
+        as_of=dt.date(2024, 3, 14),
+        out=tmp_path,
+        database_url=url,
+    )
+    saved = Rollup.model_validate_json((tmp_path / "rollup.json").read_text(encoding="utf-8"))
+    assert saved == result
+    assert check_sums(saved) == []
+    vhtt = saved.unit("00340-van-hoa-thong-tin").own
+    assert vhtt.done_on_time == 1 and vhtt.quotas["5"].actual == 3
+    assert saved.unit("008").subtree.reports_submitted == 1
+    found = reminders_flow(
+        plan=plan,
+        hierarchy="hanoi-2024",
+        period="2024-Q1",
+        as_of=dt.date(2024, 3, 25),
+        database_url=url,
+    )
+    kinds = {r.kind for r in found}
+    assert {"report-missing", "task-overdue", "plan-missing"} <= kinds
+    assert not any(
+        r.kind == "report-missing" and r.unit_id == "00340-van-hoa-thong-tin" for r in found
+    )
+
+
+def test_deployments_load_with_nd09_schedules() -> None:
+    from flows.deployments import deployments
+
+    deps = {
+        d.name: d
+        for d in deployments(EXAMPLES / "ha-noi-145-kh-ubnd.yaml", "hanoi-2024", Path("out"))
+    }
+    assert set(deps) == {"cascade", "rollup-nd09", "reminders-weekly"}
+    crons = sorted(s.schedule.cron for s in deps["rollup-nd09"].schedules)  # type: ignore[union-attr]
+    assert crons == ["0 7 20 12 *", "0 7 20 3 *", "0 7 20 6 *", "0 7 20 9 *"]
+    assert {s.schedule.timezone for s in deps["rollup-nd09"].schedules} == {"Asia/Ho_Chi_Minh"}  # type: ignore[union-attr]
+    assert deps["rollup-nd09"].entrypoint == "flows/rollup.py:rollup_flow"

@@ -207,21 +207,15 @@ def history_(
 
     key = plan_key(load_plan(plan))
     target = load_hierarchy(hierarchy).find(unit)
-    table = Table(title=f"{key} · {target.name} · task {task}")
-    for col in ("period", "state", "done on", "count", "source", "file", "by", "at (UTC)"):
-        table.add_column(col)
-    for h in history(connect(db), key, target.id, task):
-        table.add_row(
-            h["period"],
-            h["state"],
-            str(h["done_on"] or ""),
-            str(h["count"] if h["count"] is not None else ""),
-            h["source"],
-            h["source_name"],
-            h["entered_by"],
-            f"{h['entered_at']:%Y-%m-%d %H:%M}",
+    console.print(f"[bold]{key} · {target.name} · task {task}[/]")
+    for row in history(connect(db), key, target.id, task):
+        done = f" done {row['done_on']:%d/%m/%Y}" if row["done_on"] else ""
+        count = f" count {row['count']}" if row["count"] is not None else ""
+        console.print(
+            f"{row['period']} {row['state']}{done}{count} — {row['source']} {row['source_name']} "
+            f"by {row['entered_by']} at {row['entered_at']:%Y-%m-%d %H:%M} UTC",
+            highlight=False,
         )
-    console.print(table)
 
 
 @command

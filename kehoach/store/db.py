@@ -53,15 +53,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def connect(url: str | None = None) -> Engine:
     """An engine on the store, its schema migrated to the latest revision."""
     url = database_url(url)
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
     try:
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
         upgrade(engine)
-    except Exception as exc:
-        raise StoreError(f"cannot open the status database: {exc}", where=url) from None
+    except Exception as exc:  # any driver or file error: one clear line, not a traceback
+        first = str(exc).splitlines()[0]
+        raise StoreError(f"cannot open the status database: {first}", where=url) from None
     return engine
 
 

@@ -393,7 +393,8 @@ def results_block(doc: Document) -> None:
     assert sum(RESULT_WIDTHS) == TEXT_WIDTH
     para(doc, "{%p if children %}", size=14)
     para(doc, "{{ chart }}", size=14, before=6, after=6)
-    para(doc, "{{ table_caption }}", size=13, bold=True, before=6, after=6)
+    caption = para(doc, "{{ table_caption }}", size=13, bold=True, before=6, after=6)
+    caption.paragraph_format.keep_with_next = True
     table = doc.add_table(rows=4, cols=len(RESULT_HEADS))
     table.style = doc.styles["Table Grid"]
     grid(table, RESULT_WIDTHS)
@@ -431,7 +432,12 @@ def report_template() -> bytes:
     header_block(doc, type_name="BÁO CÁO")
     body_block(doc, "blocks")
     results_block(doc)
+    first = len(doc.paragraphs)
     body_block(doc, "closing_blocks")
+    # The last section and "./." stay on the page of the signature: a signature alone on a
+    # page, away from the text it signs, is sent back by the clerk.
+    for p in doc.paragraphs[first:]:
+        p.paragraph_format.keep_with_next = True
     signature_block(doc)
     buf = io.BytesIO()
     doc.save(buf)
