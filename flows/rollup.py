@@ -23,6 +23,7 @@ from kehoach.outputs import slug, write_if_changed
 from kehoach.periods import Period, PeriodKind, latest_period
 from kehoach.plan import Plan, load_plan
 from kehoach.reminders import Reminder, reminders
+from kehoach.reports import build_report
 from kehoach.rollup import Rollup, Snapshot, roll_up
 from kehoach.store.db import connect, snapshot
 
@@ -140,3 +141,42 @@ def reminders_flow(
         description=f"{len(found)} reminders for {key} {the_period.words}, as of {today:%d/%m/%Y}",
     )
     return found
+
+
+@task(name="render-report", cache_policy=NO_CACHE)
+def render_report_task(
+    h: Hierarchy, plan: Plan, result: Rollup, unit_id: str, period: Period, out: Path
+) -> Path:
+    """Render one unit's BÁO CÁO and write it (atomically) under out/reports/."""
+    unit = h.unit(unit_id)
+    relative = Path("reports", f"{unit.id}-{slug(unit.name)}.{period.key}.docx")
+    write_if_changed(out, relative, build_report(h, plan, result, unit_id, period))
+    return out / relative
+
+
+@flow(name="report")
+def report_flow(
+    plan: Path,
+    unit: str,
+    hierarchy: str = "hanoi-2024",
+    period: str | None = None,
+    as_of: dt.date | None = None,
+    out: Path = Path("out"),
+    database_url: str | None = None,
+) -> Path:
+    """The BÁO CÁO draft of one unit (id or name) for a period, with its children and chart."""
+    the_period = Period.parse(period) if period else latest_period(as_of or dt.date.today())
+    parent_plan = load_plan(plan)
+    h = load_hierarchy(hierarchy)
+    target = h.find(unit)
+    key = plan_key(parent_plan)
+    root = issuer_unit(parent_plan, h).id
+    the_date = as_of or min(dt.date.today(), the_period.deadline(target.level))
+    plans = derive_plans(opaque(parent_plan), opaque(h))
+    snap = read_status(database_url, key, the_period)
+    result = compute_rollup(opaque(h), opaque(plans), opaque(snap), the_period, the_date, key, root)
+    path = render_report_task(
+        opaque(h), opaque(parent_plan), opaque(result), target.id, the_period, out
+    )
+    get_run_logger().info("Report of %s for %s: %s", target.name, the_period.key, path)
+    return path

@@ -26,12 +26,14 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict
 
+from hierarchy.graph import Hierarchy
 from hierarchy.units import Unit
 from kehoach.deadline import Quota, format_date
 from kehoach.documents import TEMPLATES, Block
 from kehoach.docx_render import TemplateError, clean_text
 from kehoach.periods import Period
-from kehoach.rollup import Figures, QuotaFigure, UnitRollup
+from kehoach.plan import Plan
+from kehoach.rollup import Figures, QuotaFigure, Rollup, UnitRollup
 from kehoach.wording import cited_name, in_sentence
 
 REPORT_TEMPLATE = TEMPLATES / "bao-cao.docx"
@@ -414,3 +416,26 @@ def render_report(context: ReportContext, chart: bytes, template: Path = REPORT_
     buf = io.BytesIO()
     tpl.save(buf)
     return _fixed_times(buf.getvalue())
+
+
+def build_report(h: Hierarchy, plan: Plan, rollup: Rollup, unit_id: str, period: Period) -> bytes:
+    """The BÁO CÁO draft of one unit for one period, from a computed roll-up."""
+    unit = h.unit(unit_id)
+    ref = plan.as_reference()
+    cite = f"{ref.kind} số {ref.number}" if ref.number else ref.kind
+    if ref.date:
+        cite += f" ngày {ref.date:%d/%m/%Y}"
+    cite += f" của {ref.issuer}"
+    children = [u for u in rollup.units if u.parent_unit_id == unit_id]
+    quotas = {t.id: t.quota for t in plan.tasks if t.quota is not None}
+    context = report_context(
+        unit,
+        h.parent(unit_id),
+        cite,
+        period,
+        rollup.unit(unit_id),
+        children,
+        rollup.as_of,
+        quotas=quotas,
+    )
+    return render_report(context, chart_png(children))

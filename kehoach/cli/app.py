@@ -29,6 +29,7 @@ app.add_typer(status_cmd.app, name="status")
 app.command()(status_cmd.sheets)
 app.command()(status_cmd.rollup)
 app.command()(status_cmd.remind)
+app.command()(status_cmd.report)
 
 
 class SchemaName(StrEnum):

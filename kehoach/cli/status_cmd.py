@@ -320,3 +320,34 @@ def remind(
     for r in found:
         kinds[r.kind] = kinds.get(r.kind, 0) + 1
     console.print(json.dumps(kinds, ensure_ascii=False))
+
+
+@command
+def report(
+    plan: PlanOpt,
+    unit: Annotated[str, typer.Option(help="Unit id or name whose report to draft.")],
+    period: PeriodOpt,
+    hierarchy: HierarchyOpt = "hanoi-2024",
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option("--as-of", formats=["%Y-%m-%d", "%d/%m/%Y"], help="Date of the figures."),
+    ] = None,
+    out: OutOpt = Path("out"),
+    db: DbOpt = None,
+) -> None:
+    """Draft a unit's BÁO CÁO for a period: results, quotas, a table and chart of its children."""
+    from flows.rollup import report_flow
+    from flows.runtime import quiet_prefect
+
+    _period(period)
+    with quiet_prefect():
+        path = report_flow(
+            plan=plan,
+            unit=unit,
+            hierarchy=hierarchy,
+            period=period,
+            as_of=as_of.date() if as_of else None,
+            out=out,
+            database_url=db,
+        )
+    console.print(f"report written to {path}")
