@@ -108,6 +108,9 @@ def _demo_status(plan: Path, source: str, out: Path, database: str | None) -> No
         out=out,
         db=database,
     )
+    status_cmd.report(
+        plan=plan, unit="01", period=period.key, hierarchy=source, as_of=None, out=out, db=database
+    )
 
 
 #: Prefect settings for in-process runs from the CLI, unless the operator set them: the
