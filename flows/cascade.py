@@ -24,7 +24,7 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict
 
-from flows.runtime import opaque
+from flows.runtime import opaque, run_name
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from hierarchy.units import Level
@@ -76,7 +76,7 @@ def _count_below(h: Hierarchy, start: str, settings: CascadeSettings) -> int:
     return sum(1 for level in levels for u in level if not u.is_department)
 
 
-@flow(name="cascade", log_prints=False)
+@flow(name="cascade", log_prints=False, flow_run_name=run_name("cascade"))
 def cascade_flow(
     plan: Path,
     hierarchy: str = "hanoi-2024",
@@ -85,10 +85,15 @@ def cascade_flow(
     start: str | None = None,
     batch_size: int = 250,
 ) -> CascadeResult:
-    """Cascade ``plan`` through ``hierarchy`` into DOCX drafts under ``out``.
+    """Cascade a plan into a draft plan (DOCX) for every unit below its issuer.
 
-    ``to_level`` stops at a level (``huyen``, ``xa``; all levels and departments by default);
-    ``start`` drafts only the units on the way to that unit and below it.
+    Args:
+        plan: The parent plan, a YAML file on the server, e.g. examples/ha-noi-145-kh-ubnd.yaml.
+        hierarchy: hanoi-2024, hanoi-2025, vn-2024, vn-2025, or a hierarchy YAML file.
+        out: Folder the drafts and manifest.json are written to.
+        to_level: Deepest level to draft (huyen, xa); empty = all levels and departments.
+        start: Only this unit (id or exact name) and the units below it; empty = all.
+        batch_size: Units rendered per task (a task per unit would cost more than the work).
     """
     logger = get_run_logger()
     began = time.perf_counter()
@@ -133,6 +138,12 @@ def cascade_flow(
         coverage=gaps,
         seconds=round(time.perf_counter() - began, 2),
     )
+    if gaps:
+        create_table_artifact(
+            [g.model_dump() for g in gaps],
+            key="cascade-coverage",
+            description="Tasks of the plan that reach no unit below its issuer",
+        )
     create_table_artifact(
         [{"level": k, "drafts": v} for k, v in per_level.items()],
         key="cascade-drafts-per-level",

@@ -14,7 +14,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
 from flows.cascade import cascade_flow
-from flows.rollup import SCHEDULES, TIMEZONE, reminders_flow, rollup_flow
+from flows.rollup import SCHEDULES, TIMEZONE, reminders_flow, report_flow, rollup_flow
 from kehoach.periods import PeriodKind
 
 #: Reminders go out every Monday at 08:00.
@@ -47,6 +47,12 @@ def deployments(plan: Path, hierarchy: str, out: Path) -> list[RunnerDeployment]
         parameters={**common, "out": str(out)},
         tags=["kehoach", "cascade"],
     )
-    out_list = [cascade, rollup, remind]
+    report = report_flow.to_deployment(
+        name="report",
+        description="Draft a unit's BÁO CÁO for a period.",
+        parameters={**common, "out": str(out), "unit": "01"},
+        tags=["kehoach", "report"],
+    )
+    out_list = [cascade, rollup, remind, report]
     assert all(isinstance(d, RunnerDeployment) for d in out_list)  # sync context: no coroutines
     return [d for d in out_list if isinstance(d, RunnerDeployment)]

@@ -15,12 +15,12 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.runtime import opaque
+from flows.runtime import opaque, run_name
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from kehoach.cascade import issuer_unit, plans_by_unit
 from kehoach.outputs import slug, write_if_changed
-from kehoach.periods import Period, PeriodKind, latest_period
+from kehoach.periods import Period, PeriodKey, PeriodKind, latest_period
 from kehoach.plan import Plan, load_plan
 from kehoach.reminders import Reminder, reminders
 from kehoach.reports import build_report
@@ -62,16 +62,26 @@ def compute_rollup(
     return roll_up(h, plans, snap, period, as_of, key, root)
 
 
-@flow(name="rollup")
+@flow(name="rollup", flow_run_name=run_name("rollup"))
 def rollup_flow(
     plan: Path,
     hierarchy: str = "hanoi-2024",
-    period: str | None = None,
+    period: PeriodKey | None = None,
     as_of: dt.date | None = None,
     out: Path = Path("out"),
     database_url: str | None = None,
 ) -> Rollup:
-    """Roll the plan's status up the hierarchy for a period (default: the latest one)."""
+    """Roll the plan's status up the hierarchy for a report period.
+
+    Args:
+        plan: The plan whose execution is rolled up (YAML file on the server).
+        hierarchy: hanoi-2024, hanoi-2025, vn-2024, vn-2025, or a hierarchy YAML file.
+        period: 2024-Q1, 2024-6M, 2024-9M or 2024-Y; empty = the latest period whose cut-off
+            has passed.
+        as_of: Date the figures are as of; empty = the period's deadline, or today if earlier.
+        out: Folder rollup.json is written to.
+        database_url: Status database; empty = KEHOACH_DATABASE_URL or the SQLite default.
+    """
     logger = get_run_logger()
     today = dt.date.today()
     the_period = Period.parse(period) if period else latest_period(as_of or today)
@@ -115,16 +125,25 @@ def rollup_flow(
     return result
 
 
-@flow(name="reminders")
+@flow(name="reminders", flow_run_name=run_name("reminders"))
 def reminders_flow(
     plan: Path,
     hierarchy: str = "hanoi-2024",
-    period: str | None = None,
+    period: PeriodKey | None = None,
     as_of: dt.date | None = None,
     within_days: int = 7,
     database_url: str | None = None,
 ) -> list[Reminder]:
-    """Units that have not issued their plan, not reported, or have tasks overdue or due soon."""
+    """Units that have not issued their plan, not reported, or have tasks overdue or due soon.
+
+    Args:
+        plan: The plan (YAML file on the server).
+        hierarchy: hanoi-2024, hanoi-2025, vn-2024, vn-2025, or a hierarchy YAML file.
+        period: 2024-Q1, 2024-6M, 2024-9M or 2024-Y; empty = the latest passed period.
+        as_of: The date to check against; empty = today.
+        within_days: Also list tasks due within this many days.
+        database_url: Status database; empty = KEHOACH_DATABASE_URL or the SQLite default.
+    """
     today = as_of or dt.date.today()
     the_period = Period.parse(period) if period else latest_period(today)
     parent_plan = load_plan(plan)
@@ -154,17 +173,27 @@ def render_report_task(
     return out / relative
 
 
-@flow(name="report")
+@flow(name="report", flow_run_name=run_name("report"))
 def report_flow(
     plan: Path,
     unit: str,
     hierarchy: str = "hanoi-2024",
-    period: str | None = None,
+    period: PeriodKey | None = None,
     as_of: dt.date | None = None,
     out: Path = Path("out"),
     database_url: str | None = None,
 ) -> Path:
-    """The BÁO CÁO draft of one unit (id or name) for a period, with its children and chart."""
+    """Draft the BÁO CÁO of one unit for a period: results, quotas, its children, a chart.
+
+    Args:
+        plan: The plan reported on (YAML file on the server).
+        unit: The reporting unit: id (01, 008, 00340) or exact name.
+        hierarchy: hanoi-2024, hanoi-2025, vn-2024, vn-2025, or a hierarchy YAML file.
+        period: 2024-Q1, 2024-6M, 2024-9M or 2024-Y; empty = the latest passed period.
+        as_of: Date the figures are as of; empty = the unit's report deadline, or today.
+        out: Folder; the report goes to out/reports/.
+        database_url: Status database; empty = KEHOACH_DATABASE_URL or the SQLite default.
+    """
     the_period = Period.parse(period) if period else latest_period(as_of or dt.date.today())
     parent_plan = load_plan(plan)
     h = load_hierarchy(hierarchy)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar, cast
 
 from prefect.settings import (
@@ -35,3 +36,33 @@ def opaque(value: T) -> T:
     more than the task. ``quote`` stops it; the cast keeps the argument's type for mypy.
     """
     return cast(T, quote(value))
+
+
+def run_name(kind: str) -> Callable[[], str]:
+    """A flow-run name that says what the run does: "cascade 145/KH-UBND → Phường Yên Sở".
+
+    Operators scan the runs list by these names, so they name the plan (its number, read from
+    the file) and the unit or period the run is about.
+    """
+
+    def name() -> str:
+        from prefect.runtime import flow_run
+
+        from kehoach.plan import load_plan
+
+        params = flow_run.parameters
+        try:
+            plan = load_plan(Path(str(params["plan"])))
+            what = plan.number_symbol.strip() if not plan.is_draft else plan.summary[:40]
+        except Exception:  # a bad plan fails in the flow with a clear message; name it anyway
+            what = Path(str(params.get("plan", "?"))).name
+        target = params.get("start") or params.get("unit") or params.get("to_level")
+        period = params.get("period")
+        parts = [kind, what]
+        if period:
+            parts.append(str(period))
+        if target:
+            parts.append(f"→ {target}")
+        return " ".join(parts)
+
+    return name

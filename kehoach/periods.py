@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,7 +52,14 @@ class SubmissionDays(BaseModel):
     )
 
 
-_PERIOD = re.compile(r"^(\d{4})-(Q1|6M|9M|Y)$")
+PERIOD_PATTERN = r"^(\d{4})-(Q1|6M|9M|Y)$"
+_PERIOD = re.compile(PERIOD_PATTERN)
+
+#: A report period as operators type it in a form: 2024-Q1, 2024-6M, 2024-9M, 2024-Y.
+PeriodKey = Annotated[
+    str,
+    Field(pattern=PERIOD_PATTERN, description="Kỳ báo cáo: 2024-Q1, 2024-6M, 2024-9M or 2024-Y"),
+]
 
 
 class Period(BaseModel):

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from hierarchy.sources import load_hierarchy
 from hierarchy.yamlfile import HierarchyFile
-from kehoach.cli import cascade_cmd, hierarchy_cmd, plan_cmd, status_cmd
+from kehoach.cli import cascade_cmd, hierarchy_cmd, plan_cmd, server_cmd, status_cmd
 from kehoach.cli.common import command, console, print_counts
 from kehoach.plan import Plan, load_plan
 
@@ -30,6 +30,8 @@ app.command()(status_cmd.sheets)
 app.command()(status_cmd.rollup)
 app.command()(status_cmd.remind)
 app.command()(status_cmd.report)
+app.command()(server_cmd.server)
+app.command()(server_cmd.serve)
 
 
 class SchemaName(StrEnum):
@@ -107,6 +109,8 @@ def _demo_status(plan: Path, source: str, out: Path, database: str | None) -> No
         json_file=None,
         out=out,
         db=database,
+        server=False,
+        watch=False,
     )
     status_cmd.report(
         plan=plan, unit="01", period=period.key, hierarchy=source, as_of=None, out=out, db=database

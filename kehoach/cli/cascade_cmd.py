@@ -73,6 +73,27 @@ def cascade(
         str | None,
         typer.Option("--from", help="Only this unit (id or name) and the units below it."),
     ] = None,
+    server: Annotated[
+        bool, typer.Option("--server", help="Run on the Prefect server (PREFECT_API_URL).")
+    ] = False,
+    watch: Annotated[bool, typer.Option(help="With --server: wait for the run to end.")] = False,
 ) -> None:
     """Derive and write the draft plan (DOCX) of every unit below the plan's issuer."""
+    if server:
+        print_triggered(
+            "cascade/cascade",
+            {"plan": plan, "hierarchy": hierarchy, "out": out, "to_level": to, "start": start},
+            watch,
+        )
+        return
     run_cascade(plan, hierarchy, out, to, start)
+
+
+def print_triggered(deployment: str, parameters: dict[str, object], watch: bool) -> None:
+    """Start a deployment run on the server and say where to watch it."""
+    from flows.trigger import trigger
+
+    run = trigger(deployment, parameters, watch)
+    console.print(f"{run.name}: {run.state} — {run.url}", highlight=False)
+    if watch and run.state != "COMPLETED":
+        raise typer.Exit(1)

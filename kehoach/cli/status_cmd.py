@@ -236,12 +236,22 @@ def rollup(
     ] = None,
     out: OutOpt = Path("out"),
     db: DbOpt = None,
+    server: Annotated[
+        bool, typer.Option("--server", help="Run on the Prefect server (PREFECT_API_URL).")
+    ] = False,
+    watch: Annotated[bool, typer.Option(help="With --server: wait for the run to end.")] = False,
 ) -> None:
     """Roll the status up the hierarchy for a period; print the units one level down."""
     from flows.rollup import rollup_flow
     from flows.runtime import quiet_prefect
+    from kehoach.cli.cascade_cmd import print_triggered
 
     _period(period)
+    if server:
+        params = {"plan": plan, "hierarchy": hierarchy, "period": period, "out": out}
+        params |= {"as_of": as_of.date() if as_of else None, "database_url": db}
+        print_triggered("rollup/rollup-nd09", params, watch)
+        return
     with quiet_prefect():
         result = rollup_flow(
             plan=plan,

@@ -1,0 +1,129 @@
+"""The operators' Prefect server and the process that serves our deployments.
+
+``start_server`` runs ``prefect server start`` as a child process with its home (and SQLite
+database) under the project's data folder, so stopping and starting it loses nothing; the UI
+is told where its API is (``PREFECT_UI_API_URL``), without which a server on any port but
+4200 shows "Can't connect to Server API". ``serve_deployments`` registers the deployments
+and runs their flows when the schedule or an operator's click asks: ``prefect.serve`` in one
+process, rather than a work pool and a separate worker, because there is one machine and one
+kind of job; a work pool pays off only when runs must go to other machines or containers.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from kehoach.errors import KehoachError
+
+
+class ServerError(KehoachError):
+    """The Prefect server cannot be started or reached."""
+
+
+class ServerConfig(BaseModel):
+    """Where the operators' server listens and keeps its data."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = 4200
+    data: Path = Path("data")
+    database_url: str | None = None  # PostgreSQL for Prefect itself; SQLite under data/ if None
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.port}/api"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def environment(self) -> dict[str, str]:
+        """The environment of the server process (and of the flows it runs)."""
+        env = dict(os.environ)
+        env.update(
+            {
+                "PREFECT_HOME": str((self.data / "prefect").resolve()),
+                "PREFECT_API_URL": self.api_url,
+                "PREFECT_UI_API_URL": self.api_url,
+                "PREFECT_SERVER_API_HOST": self.host,
+                "PREFECT_SERVER_API_PORT": str(self.port),
+                "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            }
+        )
+        if self.database_url:
+            env["PREFECT_API_DATABASE_CONNECTION_URL"] = self.database_url
+        return env
+
+
+def healthy(api_url: str, timeout: float = 2.0) -> bool:
+    """Whether the API answers its health check."""
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def start_server(config: ServerConfig, log: Path, wait: float = 120.0) -> subprocess.Popen[bytes]:
+    """Start ``prefect server start`` in its own process group; return once it is healthy."""
+    if healthy(config.api_url, timeout=1):
+        raise ServerError(f"something already answers at {config.api_url}; stop it or use --port")
+    (config.data / "prefect").mkdir(parents=True, exist_ok=True)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    prefect = Path(sys.executable).with_name("prefect")
+    command = [str(prefect), "server", "start", "--host", config.host, "--port", str(config.port)]
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            command,
+            env=config.environment(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerError(
+                f"the Prefect server stopped at start (exit {process.returncode}); see {log}"
+            )
+        if healthy(config.api_url):
+            return process
+        time.sleep(0.5)
+    stop(process)
+    raise ServerError(f"the Prefect server did not answer within {wait:.0f} s; see {log}")
+
+
+def stop(process: subprocess.Popen[bytes], grace: float = 20.0) -> None:
+    """Stop a process we started, and its children (its process group), by pid."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=grace)
+    except ProcessLookupError:
+        pass
+
+
+def serve_deployments(plan: Path, hierarchy: str, out: Path) -> None:
+    """Register the deployments with the API in ``PREFECT_API_URL`` and run what they start.
+
+    Blocks until interrupted. Schedules stay active when it stops (``pause_on_shutdown=False``):
+    stopping the operator setup loses nothing.
+    """
+    from prefect import serve
+
+    from flows.deployments import deployments
+
+    serve(*deployments(plan, hierarchy, out), pause_on_shutdown=False)

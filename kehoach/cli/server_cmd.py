@@ -1,0 +1,103 @@
+"""``kehoach server`` and ``kehoach serve``: the operators' Prefect server and deployments."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kehoach.cli.common import command, console
+
+PLAN = Path("examples/ha-noi-145-kh-ubnd.yaml")
+
+
+@command
+def server(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (keep 127.0.0.1 unless behind a proxy).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the API and UI.")] = 4200,
+    data: Annotated[Path, typer.Option(help="Folder for the server's database and logs.")] = Path(
+        "data"
+    ),
+    serve: Annotated[bool, typer.Option(help="Also register and run the deployments.")] = True,
+    plan: Annotated[
+        Path, typer.Option(help="Plan the scheduled roll-ups and reminders are about.")
+    ] = PLAN,
+    hierarchy: Annotated[
+        str, typer.Option(help="Hierarchy source for the deployments.")
+    ] = "hanoi-2024",
+    out: Annotated[
+        Path, typer.Option(help="Output folder for drafts, roll-ups and reports.")
+    ] = Path("out"),
+    prefect_db: Annotated[
+        str | None,
+        typer.Option(
+            help="PostgreSQL URL for Prefect's own database (default: SQLite under --data)."
+        ),
+    ] = None,
+) -> None:
+    """Start the operator setup: a Prefect server with its UI, and the deployments served.
+
+    Ctrl-C stops both; the server's database stays under --data, schedules stay active.
+    """
+    from flows.server import ServerConfig, start_server, stop
+
+    config = ServerConfig(host=host, port=port, data=data, database_url=prefect_db)
+    # A service manager stops us with SIGTERM: turn it into an exit so the server stops too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    log = data / "prefect-server.log"
+    process = start_server(config, log=log)
+    console.print(f"Prefect server (pid {process.pid}) at [bold]{config.ui_url}[/], log {log}")
+    try:
+        if serve:
+            os.environ.update(
+                {k: v for k, v in config.environment().items() if k.startswith("PREFECT_")}
+            )
+            console.print(
+                "Serving deployments: cascade, rollup-nd09, reminders-weekly, report (Ctrl-C stops)"
+            )
+            from flows.server import serve_deployments
+
+            serve_deployments(plan, hierarchy, out)
+        else:
+            process.wait()
+    except KeyboardInterrupt:
+        console.print("stopping…")
+    finally:
+        stop(process)
+
+
+@command
+def serve(
+    api: Annotated[
+        str | None, typer.Option(help="API URL of a running server (default: PREFECT_API_URL).")
+    ] = None,
+    plan: Annotated[
+        Path, typer.Option(help="Plan the scheduled roll-ups and reminders are about.")
+    ] = PLAN,
+    hierarchy: Annotated[
+        str, typer.Option(help="Hierarchy source for the deployments.")
+    ] = "hanoi-2024",
+    out: Annotated[
+        Path, typer.Option(help="Output folder for drafts, roll-ups and reports.")
+    ] = Path("out"),
+) -> None:
+    """Register the deployments with a running Prefect server and run their flows."""
+    from flows.server import ServerError, healthy, serve_deployments
+
+    url = api or os.environ.get("PREFECT_API_URL")
+    if not url:
+        raise ServerError(
+            "no Prefect server: give --api http://127.0.0.1:4200/api or set PREFECT_API_URL"
+        )
+    if not healthy(url):
+        raise ServerError(
+            f"the Prefect server at {url} does not answer; start it with `kehoach server`"
+        )
+    os.environ["PREFECT_API_URL"] = url
+    serve_deployments(plan, hierarchy, out)
