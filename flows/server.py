@@ -126,4 +126,9 @@ def serve_deployments(plan: Path, hierarchy: str, out: Path) -> None:
 
     from flows.deployments import deployments
 
+    if not Path("flows/cascade.py").is_file():
+        raise ServerError(
+            "run this from the project folder: served flows start from flows/*.py there"
+        )
+
     serve(*deployments(plan, hierarchy, out), pause_on_shutdown=False)
