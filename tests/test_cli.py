@@ -230,3 +230,13 @@ def test_status_commands_set_import_and_refuse(tmp_path: Path) -> None:
         ],
     )
     assert hist.stdout.count("hoan-thanh") == 1  # the refused import added nothing
+
+
+def test_server_unreachable_is_one_line() -> None:
+    plan = str(EXAMPLES / "hoang-mai-67-kh-ubnd.yaml")
+    result = runner.invoke(
+        app, ["cascade", plan, "--server"], env={"PREFECT_API_URL": "http://127.0.0.1:9/api"}
+    )
+    assert result.exit_code == 1
+    assert "the Prefect server at http://127.0.0.1:9/api does not answer" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
