@@ -8,8 +8,12 @@ batch, plus an optional in-process callback the CLI uses for its Rich progress b
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from uuid import UUID
@@ -22,15 +26,27 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, ConfigDict
 
 from flows.runtime import opaque, run_name
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from hierarchy.units import Level
-from kehoach.cascade import CascadeSettings, CoverageGap, Draft, cascade, coverage
-from kehoach.drafts import BatchResult, write_drafts
-from kehoach.outputs import Manifest, ManifestEntry, PlanSummary, write_manifest
+from kehoach.cascade import (
+    CascadeError,
+    CascadeSettings,
+    CoverageGap,
+    Draft,
+    child_draft,
+    coverage,
+    issuer_unit,
+    resolve_issuer_plan,
+    wanted,
+)
+from kehoach.drafts import BatchResult, SubtreeJob, draft_subtrees, write_drafts
+from kehoach.outputs import Manifest, PlanSummary, write_manifest
+from kehoach.partition import partition, slice_for
 from kehoach.plan import load_plan
 
 ProgressHook = Callable[[int, int, str], None]
@@ -52,15 +68,45 @@ class CascadeResult(BaseModel):
     seconds: float
 
 
+#: Worker processes by default: one per core (this machine has 2).
+WORKERS = max(1, min(os.cpu_count() or 1, 4))
+
+
 def batches(items: Sequence[Draft], size: int) -> Iterator[Sequence[Draft]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
+@contextmanager
+def _pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """A pool of fresh ("spawn") processes, or None for in-process work.
+
+    Spawned, not forked: the flow process runs threads (Prefect's), and forking a process
+    with threads can copy a held lock into the child.
+    """
+    if workers <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+    ) as pool:
+        yield pool
+
+
 @task(name="write-drafts", cache_policy=NO_CACHE)
 def write_drafts_task(drafts: Sequence[Draft], h: Hierarchy, out: Path) -> BatchResult:
-    """Render and write one batch of drafts."""
+    """Render and write drafts the flow derived itself (the top of the hierarchy)."""
     return write_drafts(drafts, h, out)
+
+
+@task(name="draft-subtrees", cache_policy=NO_CACHE)
+def draft_subtrees_task(
+    job: SubtreeJob, h: Hierarchy, pool: ProcessPoolExecutor | None
+) -> BatchResult:
+    """Derive, render and write one batch of whole subtrees, in a worker process if any."""
+    if pool is None:
+        return draft_subtrees(job, h)
+    return pool.submit(draft_subtrees, job, slice_for(h, job.roots)).result()
 
 
 @task(name="write-manifest", cache_policy=NO_CACHE)
@@ -68,22 +114,31 @@ def write_manifest_task(out: Path, manifest: Manifest) -> bool:
     return write_manifest(out, manifest)
 
 
-def _count_below(h: Hierarchy, start: str, settings: CascadeSettings) -> int:
-    """How many drafts a cascade from ``start`` will write (for the progress total)."""
-    levels = h.levels(start)[1:]
-    if settings.to_level in (None, Level.PHONG_BAN):
-        return sum(len(level) for level in levels)
-    return sum(1 for level in levels for u in level if not u.is_department)
+def _scope(h: Hierarchy, root: str, start: str | None) -> set[str] | None:
+    """With ``start``: the units on the way from ``root`` to it, and its subtree."""
+    if start is None:
+        return None
+    target = h.find(start)
+    chain = [u.id for u in h.path(target.id)]
+    if root not in chain:
+        raise CascadeError(f"{target.name} ({target.id}) is not below the plan's issuer {root}")
+    return set(chain[chain.index(root) :]) | {u.id for level in h.levels(target.id) for u in level}
 
 
-@flow(name="cascade", log_prints=False, flow_run_name=run_name("cascade"))
+@flow(
+    name="cascade",
+    log_prints=False,
+    flow_run_name=run_name("cascade"),
+    task_runner=ThreadPoolTaskRunner(max_workers=WORKERS),  # type: ignore[arg-type]
+)
 def cascade_flow(
     plan: Path,
     hierarchy: str = "hanoi-2024",
     out: Path = Path("out"),
     to_level: Level | None = None,
     start: str | None = None,
-    batch_size: int = 250,
+    batch_size: int = 400,
+    workers: int = WORKERS,
 ) -> CascadeResult:
     """Cascade a plan into a draft plan (DOCX) for every unit below its issuer.
 
@@ -93,7 +148,8 @@ def cascade_flow(
         out: Folder the drafts and manifest.json are written to.
         to_level: Deepest level to draft (huyen, xa); empty = all levels and departments.
         start: Only this unit (id or exact name) and the units below it; empty = all.
-        batch_size: Units rendered per task (a task per unit would cost more than the work).
+        batch_size: Units per task: whole subtrees of about this many units.
+        workers: Processes drafting batches in parallel (1 = all in this process).
     """
     logger = get_run_logger()
     began = time.perf_counter()
@@ -103,30 +159,69 @@ def cascade_flow(
     gaps = coverage(parent_plan, h)
     for gap in gaps:
         logger.warning("Task %s reaches no unit: %s", gap.task_id, gap.reason)
-    root = parent_plan.issuer.unit_id or h.root_id
-    total = _count_below(h, start or root, settings)
+    root = issuer_unit(parent_plan, h)
+    scope = _scope(h, root.id, start)
+    if settings.to_level is not None:
+        scope = {
+            u.id
+            for u in h
+            if (scope is None or u.id in scope) and (u.id == root.id or wanted(u, settings))
+        }
+    parts = partition(h, root.id, batch_size, scope)
+    total = parts.total
     hook = progress_hook.get()
     artifact = create_progress_artifact(0.0, description=f"Cascade {plan.name}")
     assert isinstance(artifact, UUID)  # sync call: the id, not a coroutine
-    entries: list[ManifestEntry] = []
+    done = 0
+
+    def advance(result: BatchResult, label: str) -> None:
+        nonlocal done
+        done += len(result.entries)
+        update_progress_artifact(artifact, 100.0 * done / max(total, 1))
+        if hook:
+            hook(done, total, label)
+
+    # The top of the tree (units whose subtree is bigger than a batch), level by level here.
+    plans = {root.id: resolve_issuer_plan(parent_plan, root, h)}
+    top: list[Draft] = []
+    for unit_id in parts.expanded:
+        unit = h.unit(unit_id)
+        assert unit.parent is not None
+        draft = child_draft(plans[unit.parent], h.unit(unit.parent), unit, h, settings)
+        plans[unit_id] = draft.plan
+        top.append(draft)
+    drafted = BatchResult(entries=[], written=0)
+    for chunk in batches(top, batch_size):
+        batch_result = write_drafts_task(opaque(chunk), opaque(h), out)
+        advance(batch_result, chunk[-1].unit.name)
+        drafted = drafted + batch_result
+    # The rest in batches of whole subtrees, `workers` at a time, each in its own process.
+    use_pool = workers > 1 and len(parts.batches) > 1
+    with _pool(workers if use_pool else 0) as pool:
+        futures = []
+        for roots in parts.batches:
+            parents = {h.unit(r).parent for r in roots}
+            job = SubtreeJob(
+                roots=roots,
+                parent_plans={p: plans[p] for p in parents if p is not None},
+                settings=settings,
+                out=out,
+                scope=scope,
+            )
+            futures.append(draft_subtrees_task.submit(opaque(job), opaque(h), opaque(pool)))
+        for future in futures:
+            batch_result = future.result()
+            advance(
+                batch_result, batch_result.entries[-1].unit_name if batch_result.entries else ""
+            )
+            drafted = drafted + batch_result
+    order = {u.id: i for i, u in enumerate(h)}
+    entries = sorted(drafted.entries, key=lambda e: order[e.unit_id])
+    written = drafted.written
     per_level: dict[str, int] = {}
-    written = done = 0
-    for level in cascade(parent_plan, h, settings, start):
-        total = max(total, done + len(level))
-        for batch in batches(level, batch_size):
-            # opaque(): Prefect must not walk thousands of plan objects looking for futures.
-            batch_result = write_drafts_task(opaque(batch), opaque(h), out)
-            entries += batch_result.entries
-            written += batch_result.written
-            done += len(batch)
-            update_progress_artifact(artifact, 100.0 * done / max(total, 1))
-            if hook:
-                hook(done, total, batch[-1].unit.name)
-        counts: dict[str, int] = {}
-        for d in level:
-            counts[d.unit.level.value] = counts.get(d.unit.level.value, 0) + 1
-            per_level[d.unit.level.value] = per_level.get(d.unit.level.value, 0) + 1
-        logger.info("Drafted %s", ", ".join(f"{n} at level {k}" for k, n in counts.items()))
+    for e in entries:
+        per_level[e.level] = per_level.get(e.level, 0) + 1
+    logger.info("Drafted %s", ", ".join(f"{n} at level {k}" for k, n in per_level.items()))
     summary = PlanSummary.of(parent_plan)
     write_manifest_task(out, Manifest(plan=summary, hierarchy=hierarchy, drafts=entries))
     result = CascadeResult(

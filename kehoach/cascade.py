@@ -325,7 +325,8 @@ def child_draft(
     )
 
 
-def _wanted(unit: Unit, settings: CascadeSettings) -> bool:
+def wanted(unit: Unit, settings: CascadeSettings) -> bool:
+    """Whether ``settings`` ask for a draft of ``unit`` (``to_level``)."""
     if settings.to_level is None:
         return True
     if settings.to_level is Level.PHONG_BAN:
@@ -405,7 +406,7 @@ def cascade(
         level: list[Draft] = []
         for parent in frontier:
             for child in h.children(parent.id):
-                if (keep is not None and child.id not in keep) or not _wanted(child, settings):
+                if (keep is not None and child.id not in keep) or not wanted(child, settings):
                     continue
                 level.append(child_draft(plans[parent.id], parent, child, h, settings))
         if not level:
@@ -424,12 +425,12 @@ def coverage(plan: Plan, h: Hierarchy) -> list[CoverageGap]:
         if task.levels is None or root.level in task.levels:
             continue  # every level carries it, or the issuer does it itself
         if not (set(task.levels) & below):
-            wanted = ", ".join(level.value for level in task.levels)
+            targets = ", ".join(level.value for level in task.levels)
             gaps.append(
                 CoverageGap(
                     task_id=task.id,
                     title=task.title,
-                    reason=f"for level {wanted}, and no unit of that level is below {root.name}",
+                    reason=f"for level {targets}, and no unit of that level is below {root.name}",
                 )
             )
     return gaps
