@@ -16,8 +16,8 @@ demo: $(STAMP)
 	$(BIN)/kehoach demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check kehoach hierarchy flows tests templates
-	$(BIN)/ruff format --check kehoach hierarchy flows tests templates
+	$(BIN)/ruff check kehoach hierarchy flows tests templates bench
+	$(BIN)/ruff format --check kehoach hierarchy flows tests templates bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -66,6 +66,7 @@ class CascadeResult(BaseModel):
     unchanged: int
     coverage: list[CoverageGap]
     seconds: float
+    worker_peak_mb: float = 0.0
 
 
 #: Worker processes by default: one per core (this machine has 2).
@@ -232,6 +233,7 @@ def cascade_flow(
         unchanged=len(entries) - written,
         coverage=gaps,
         seconds=round(time.perf_counter() - began, 2),
+        worker_peak_mb=drafted.peak_mb,
     )
     if gaps:
         create_table_artifact(

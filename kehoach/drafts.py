@@ -7,6 +7,7 @@ plans on the current path, so memory stays flat however many units there are.
 
 from __future__ import annotations
 
+import resource
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,10 +27,13 @@ class BatchResult(BaseModel):
 
     entries: list[ManifestEntry]
     written: int
+    peak_mb: float = 0.0  # the peak memory of the process that drafted it
 
     def __add__(self, other: BatchResult) -> BatchResult:
         return BatchResult(
-            entries=self.entries + other.entries, written=self.written + other.written
+            entries=self.entries + other.entries,
+            written=self.written + other.written,
+            peak_mb=max(self.peak_mb, other.peak_mb),
         )
 
 
@@ -103,4 +107,5 @@ def draft_subtrees(job: SubtreeJob, h: Hierarchy) -> BatchResult:
             for child in reversed(h.children(current.id)):
                 if (job.scope is None or child.id in job.scope) and wanted(child, job.settings):
                     stack.append((current, draft.plan, child))
-    return BatchResult(entries=entries, written=written)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    return BatchResult(entries=entries, written=written, peak_mb=round(peak, 1))
