@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -56,7 +57,9 @@ def _post(url: str, body: dict[str, object]) -> object:
 def test_operator_runs_a_cascade_from_a_deployment_and_sees_it_in_the_ui(tmp_path: Path) -> None:
     playwright = pytest.importorskip("playwright.sync_api")
     config = ServerConfig(port=_free_port(), data=tmp_path / "data")
-    env = config.environment()
+    env = config.environment() | {
+        "KEHOACH_DATABASE_URL": f"sqlite:///{tmp_path / 'status.sqlite3'}"
+    }
     server = start_server(config, log=tmp_path / "server.log")
     kehoach = str(Path(sys.executable).with_name("kehoach"))
     serving = None
@@ -124,12 +127,38 @@ def test_operator_runs_a_cascade_from_a_deployment_and_sees_it_in_the_ui(tmp_pat
             page.goto(url, wait_until="networkidle")
             page.get_by_text("Completed").first.wait_for(timeout=30_000)
             page.screenshot(path=str(tmp_path / "flow-run.png"), full_page=True)
+            # An operator starts a report from the deployment's form, with its defaults.
+            report_id = next(
+                str(d["id"])
+                for d in _post(f"{config.api_url}/deployments/filter", {})  # type: ignore[union-attr]
+                if d["name"] == "report"  # type: ignore[index]
+            )
+            page.goto(
+                f"{config.ui_url}/deployments/deployment/{report_id}", wait_until="networkidle"
+            )
+            page.get_by_role("button", name="Run", exact=True).first.click()
+            page.get_by_text("Quick run").first.click()
+            page.get_by_text("Validate parameters").first.wait_for(timeout=30_000)
+            page.wait_for_timeout(1000)  # the dialog fades in
+            page.screenshot(path=str(tmp_path / "form.png"))
+            page.get_by_role("button", name="Run", exact=True).last.click()
+            page.wait_for_url(re.compile(r"tab=Runs"), timeout=30_000)  # the run was created
             browser.close()
+        deadline = time.monotonic() + 120
+        states: list[str] = []
+        while time.monotonic() < deadline and states[-1:] != ["COMPLETED"]:
+            time.sleep(2)
+            runs = _post(
+                f"{config.api_url}/flow_runs/filter", {"deployments": {"id": {"any_": [report_id]}}}
+            )
+            states = [str(r["state"]["type"]) for r in runs]  # type: ignore[union-attr, index]
+        assert states == ["COMPLETED"]
+        assert list((tmp_path / "out" / "reports").glob("01-thanh-pho-ha-noi.*.docx"))
         assert (tmp_path / "flow-run.png").stat().st_size > 10_000
         shots = os.environ.get("KEHOACH_SCREENSHOTS")
         if shots:  # keep the pictures for a person to look at
             Path(shots).mkdir(parents=True, exist_ok=True)
-            for name in ("flow-run.png", "artifact.png"):
+            for name in ("flow-run.png", "artifact.png", "form.png"):
                 shutil.copy(tmp_path / name, Path(shots) / name)
     finally:
         if serving is not None:
