@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -142,16 +141,17 @@ def test_operator_runs_a_cascade_from_a_deployment_and_sees_it_in_the_ui(tmp_pat
             page.wait_for_timeout(1000)  # the dialog fades in
             page.screenshot(path=str(tmp_path / "form.png"))
             page.get_by_role("button", name="Run", exact=True).last.click()
-            page.wait_for_url(re.compile(r"tab=Runs"), timeout=30_000)  # the run was created
+            page.get_by_text("Validate parameters").first.wait_for(state="hidden", timeout=30_000)
+            deadline = time.monotonic() + 180
+            states: list[str] = []
+            while time.monotonic() < deadline and states[-1:] != ["COMPLETED"]:
+                time.sleep(2)
+                runs = _post(
+                    f"{config.api_url}/flow_runs/filter",
+                    {"deployments": {"id": {"any_": [report_id]}}},
+                )
+                states = [str(r["state"]["type"]) for r in runs]  # type: ignore[union-attr, index]
             browser.close()
-        deadline = time.monotonic() + 120
-        states: list[str] = []
-        while time.monotonic() < deadline and states[-1:] != ["COMPLETED"]:
-            time.sleep(2)
-            runs = _post(
-                f"{config.api_url}/flow_runs/filter", {"deployments": {"id": {"any_": [report_id]}}}
-            )
-            states = [str(r["state"]["type"]) for r in runs]  # type: ignore[union-attr, index]
         assert states == ["COMPLETED"]
         assert list((tmp_path / "out" / "reports").glob("01-thanh-pho-ha-noi.*.docx"))
         assert (tmp_path / "flow-run.png").stat().st_size > 10_000
