@@ -13,6 +13,10 @@ import typer
 from kehoach.cli.common import command, console
 
 PLAN = Path("examples/ha-noi-145-kh-ubnd.yaml")
+# The options both commands share: what the served deployments are about, and where they write.
+PlanOpt = Annotated[Path, typer.Option(help="Plan the scheduled roll-ups and reminders are about.")]
+HierarchyOpt = Annotated[str, typer.Option(help="Hierarchy source for the deployments.")]
+OutOpt = Annotated[Path, typer.Option(help="Output folder for drafts, roll-ups and reports.")]
 
 
 @command
@@ -25,15 +29,9 @@ def server(
         "data"
     ),
     serve: Annotated[bool, typer.Option(help="Also register and run the deployments.")] = True,
-    plan: Annotated[
-        Path, typer.Option(help="Plan the scheduled roll-ups and reminders are about.")
-    ] = PLAN,
-    hierarchy: Annotated[
-        str, typer.Option(help="Hierarchy source for the deployments.")
-    ] = "hanoi-2024",
-    out: Annotated[
-        Path, typer.Option(help="Output folder for drafts, roll-ups and reports.")
-    ] = Path("out"),
+    plan: PlanOpt = PLAN,
+    hierarchy: HierarchyOpt = "hanoi-2024",
+    out: OutOpt = Path("out"),
     prefect_db: Annotated[
         str | None,
         typer.Option(
@@ -77,15 +75,9 @@ def serve(
     api: Annotated[
         str | None, typer.Option(help="API URL of a running server (default: PREFECT_API_URL).")
     ] = None,
-    plan: Annotated[
-        Path, typer.Option(help="Plan the scheduled roll-ups and reminders are about.")
-    ] = PLAN,
-    hierarchy: Annotated[
-        str, typer.Option(help="Hierarchy source for the deployments.")
-    ] = "hanoi-2024",
-    out: Annotated[
-        Path, typer.Option(help="Output folder for drafts, roll-ups and reports.")
-    ] = Path("out"),
+    plan: PlanOpt = PLAN,
+    hierarchy: HierarchyOpt = "hanoi-2024",
+    out: OutOpt = Path("out"),
 ) -> None:
     """Register the deployments with a running Prefect server and run their flows."""
     from flows.server import ServerError, healthy, serve_deployments
