@@ -42,6 +42,9 @@ class Hierarchy:
         self.graph = graph
         self.root_id = root
         self.source = source
+        # Children per unit, built on first use: derivation asks for a unit's departments
+        # once per task, and networkx's successor walk costs more than the lookup.
+        self._children: dict[str, list[Unit]] = {}
 
     @classmethod
     def from_units(
@@ -168,7 +171,14 @@ class Hierarchy:
         return unit
 
     def children(self, unit_id: str) -> list[Unit]:
-        return [self.graph.nodes[c]["unit"] for c in self.graph.successors(unit_id)]
+        """The units directly below, in data order (a new list each call)."""
+        known = self._children.get(unit_id)
+        if known is None:
+            nodes = self.graph.nodes
+            known = self._children[unit_id] = [
+                nodes[c]["unit"] for c in self.graph.successors(unit_id)
+            ]
+        return list(known)
 
     def admin_children(self, unit_id: str) -> list[Unit]:
         """The administrative units directly below (no departments)."""

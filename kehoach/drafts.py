@@ -3,21 +3,32 @@
 Kept out of ``flows/`` so it is testable without Prefect, and so a worker process can run it:
 the flow only decides batches. A batch of subtrees is drafted depth-first, holding only the
 plans on the current path, so memory stays flat however many units there are.
+
+A finished batch leaves a journal entry (``out/.kehoach/batches/<key>.json``: its manifest
+entries) after its last draft is in place. The key hashes everything the batch's drafts
+depend on, so a re-run after a crash, or with nothing changed, skips each batch whose entry
+is there and whose drafts are still on disk as written, and drafts only what is missing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import resource
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hierarchy.graph import Hierarchy
 from kehoach.cascade import CascadeSettings, Draft, child_draft, wanted
 from kehoach.documents import PLAN_TEMPLATE, render_plan
-from kehoach.outputs import ManifestEntry, draft_path, sha256, write_if_changed
+from kehoach.docx_render import compile_template
+from kehoach.outputs import STATE, ManifestEntry, draft_path, inside, sha256, write_if_changed
 from kehoach.plan import Plan
+
+JOURNAL = STATE / "batches"
+_CODE = (Path(__file__).parent, Path(__file__).parents[1] / "hierarchy")
 
 
 class BatchResult(BaseModel):
@@ -27,13 +38,17 @@ class BatchResult(BaseModel):
 
     entries: list[ManifestEntry]
     written: int
+    skipped: int = 0  # drafts of batches a previous run had finished
     peak_mb: float = 0.0  # the peak memory of the process that drafted it
+    journal_keys: list[str] = []  # the journal entries of the batches
 
     def __add__(self, other: BatchResult) -> BatchResult:
         return BatchResult(
             entries=self.entries + other.entries,
             written=self.written + other.written,
+            skipped=self.skipped + other.skipped,
             peak_mb=max(self.peak_mb, other.peak_mb),
+            journal_keys=self.journal_keys + other.journal_keys,
         )
 
 
@@ -86,10 +101,76 @@ class SubtreeJob(BaseModel):
     out: Path
     scope: set[str] | None = None
     template: Path = PLAN_TEMPLATE
+    journal: bool = True  # skip the batch if a previous run finished it; journal it if not
+
+
+@cache
+def code_fingerprint() -> str:
+    """A hash of the code and data that shape a draft (kehoach and hierarchy packages)."""
+    digest = hashlib.sha256()
+    for folder in _CODE:
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(folder).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def batch_key(job: SubtreeJob, h: Hierarchy) -> str:
+    """What the drafts of ``job`` depend on, hashed: the code, template, settings, the
+    parents' plans, and every unit of the subtrees and above them (folder names)."""
+    digest = hashlib.sha256(code_fingerprint().encode())
+    digest.update(compile_template(job.template).sha256.encode())
+    digest.update(job.model_dump_json(exclude={"out", "template", "scope", "journal"}).encode())
+    for root in job.roots:
+        for unit in h.path(root)[:-1]:
+            digest.update(unit.model_dump_json().encode())
+        for level in h.levels(root):
+            for unit in level:
+                if job.scope is None or unit.id in job.scope:
+                    digest.update(unit.model_dump_json().encode())
+    return digest.hexdigest()
+
+
+def finished(out: Path, key: str) -> BatchResult | None:
+    """The journal entry of a finished batch, if it is there and its drafts are intact."""
+    try:
+        entry = inside(out, JOURNAL / f"{key}.json").read_bytes()
+        done = BatchResult.model_validate_json(entry)
+        for e in done.entries:
+            if sha256(inside(out, Path(e.path)).read_bytes()) != e.sha256:
+                return None
+    except (OSError, ValidationError):
+        return None  # missing, half-read or edited since: draft the batch again
+    return BatchResult(
+        entries=done.entries, written=0, skipped=len(done.entries), journal_keys=[key]
+    )
+
+
+def journal(out: Path, key: str, result: BatchResult) -> None:
+    """Record a finished batch, after its drafts are in place."""
+    data = BatchResult(entries=result.entries, written=0).model_dump_json().encode()
+    write_if_changed(out, JOURNAL / f"{key}.json", data)
+
+
+def forget_except(out: Path, keys: set[str]) -> int:
+    """Remove journal entries of batches not in ``keys`` (an older plan or hierarchy)."""
+    folder = out / JOURNAL
+    stale = [p for p in folder.glob("*.json") if p.stem not in keys] if folder.is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
 
 
 def draft_subtrees(job: SubtreeJob, h: Hierarchy) -> BatchResult:
-    """Derive and write the draft of every unit in the job's subtrees, depth-first."""
+    """Derive and write the draft of every unit in the job's subtrees, depth-first.
+
+    With ``job.journal``, a batch a previous run finished is skipped, and a batch drafted
+    here is journalled once all its drafts are in place.
+    """
+    key = batch_key(job, h) if job.journal else None
+    if key is not None and (done := finished(job.out, key)) is not None:
+        return done
     entries, written = [], 0
     for root in job.roots:
         unit = h.unit(root)
@@ -108,4 +189,8 @@ def draft_subtrees(job: SubtreeJob, h: Hierarchy) -> BatchResult:
                 if (job.scope is None or child.id in job.scope) and wanted(child, job.settings):
                     stack.append((current, draft.plan, child))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-    return BatchResult(entries=entries, written=written, peak_mb=round(peak, 1))
+    result = BatchResult(entries=entries, written=written, peak_mb=round(peak, 1))
+    if key is None:
+        return result
+    journal(job.out, key, result)
+    return result.model_copy(update={"journal_keys": [key]})

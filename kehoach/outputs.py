@@ -4,16 +4,24 @@ Every file is written to a temporary name in the same folder, flushed and rename
 target, so a reader (or a killed run) never sees half a document. A file whose bytes are
 already on disk is not rewritten, so re-running a cascade changes nothing that is unchanged.
 Paths are built from unit ids and ASCII slugs and checked to stay inside the output folder.
+
+A run that writes into a folder holds its lock (:func:`locked`), so two cascades never write
+the same folder at once, and sweeps away the temporary files a killed run left behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import fcntl
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -26,8 +34,23 @@ from kehoach.plan import Plan
 _SLUG_STRIP = re.compile(r"[^a-z0-9]+")
 
 
+#: Errors worth a retry: the disk or network file system hiccupped, it did not refuse.
+TRANSIENT_ERRNOS = frozenset({errno.EAGAIN, errno.EINTR, errno.EIO, errno.EBUSY, errno.ETIMEDOUT})
+STATE = Path(".kehoach")  # the run's own files in the output folder: lock, batch journal
+LOCK_FILE = STATE / "lock"
+_TEMPORARY = ".*.tmp"  # what write_if_changed names its temporary files
+
+
 class OutputError(KehoachError):
-    """The output folder cannot be written (read-only, full, outside the folder)."""
+    """The output folder cannot be written (read-only, full, outside the folder).
+
+    ``transient`` says whether trying again may help (an I/O hiccup), as opposed to a
+    refusal that will recur (read-only, no space, a folder where a file belongs).
+    """
+
+    def __init__(self, what: str, *, where: str | Path | None = None, code: int = 0) -> None:
+        super().__init__(what, where=where)
+        self.transient = code in TRANSIENT_ERRNOS
 
 
 def slug(text: str) -> str:
@@ -82,8 +105,69 @@ def write_if_changed(root: Path, relative: Path, data: bytes) -> bool:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise OutputError(f"cannot write {relative}: {exc.strerror}", where=root) from None
+        raise OutputError(
+            f"cannot write {relative}: {exc.strerror}", where=root, code=exc.errno or 0
+        ) from None
     return True
+
+
+@contextlib.contextmanager
+def locked(root: Path) -> Iterator[int]:
+    """Hold ``root``'s write lock for a run; yield how many stale temporary files were swept.
+
+    The lock is an ``flock`` on ``root/.kehoach/lock``: the kernel drops it when the holder
+    exits, killed or not, so a crash never leaves the folder locked. Under the lock, the
+    temporary files of a killed run (never renamed into place) are removed.
+    """
+    try:
+        (root / STATE).mkdir(parents=True, exist_ok=True)
+        handle = open(root / LOCK_FILE, "a+", encoding="utf-8")  # noqa: SIM115 (held until exit)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write to the output folder: {exc.strerror}", where=root
+        ) from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            raise OutputError(
+                f"another run (pid {holder}) is writing to this folder; wait for it to end",
+                where=root,
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        swept = 0
+        for stale in root.rglob(_TEMPORARY):
+            stale.unlink(missing_ok=True)
+            swept += 1
+        yield swept
+
+
+def check_room(root: Path, need: int) -> None:
+    """Refuse to start when ``root`` cannot take ``need`` more bytes (read-only or full).
+
+    Checked before the first draft is written, so a cascade that cannot finish does not
+    begin; a disk that fills up during the run still fails cleanly in :func:`write_if_changed`.
+    """
+    try:
+        fd, probe = tempfile.mkstemp(dir=root, prefix=".probe.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write to the output folder: {exc.strerror}", where=root
+        ) from None
+    free = shutil.disk_usage(root).free
+    if free < need:
+        raise OutputError(
+            f"{free / 1e6:.1f} MB free, and the drafts need about {need / 1e6:.1f} MB; "
+            "free some space or choose another --out",
+            where=root,
+        )
 
 
 class PlanSummary(BaseModel):

@@ -16,7 +16,12 @@ if TYPE_CHECKING:
 
 
 def run_cascade(
-    plan: Path, hierarchy: str, out: Path, to: Level | None = None, start: str | None = None
+    plan: Path,
+    hierarchy: str,
+    out: Path,
+    to: Level | None = None,
+    start: str | None = None,
+    template: Path | None = None,
 ) -> CascadeResult:
     """Run the cascade flow in this process with a Rich progress bar; print the summary."""
     from flows.cascade import cascade_flow, progress_hook
@@ -36,7 +41,14 @@ def run_cascade(
 
         token = progress_hook.set(advance)
         try:
-            result = cascade_flow(plan=plan, hierarchy=hierarchy, out=out, to_level=to, start=start)
+            result = cascade_flow(
+                plan=plan,
+                hierarchy=hierarchy,
+                out=out,
+                to_level=to,
+                start=start,
+                template=template,
+            )
         finally:
             progress_hook.reset(token)
     print_counts(
@@ -45,11 +57,14 @@ def run_cascade(
     for gap in result.coverage:
         console.print(f"[yellow]warning:[/] task {gap.task_id} reaches no unit: {gap.reason}")
     total = sum(result.drafts_per_level.values())
+    resumed = f", {result.resumed} from batches already finished" if result.resumed else ""
     console.print(
         f"{total} drafts in {result.out_dir}/drafts ({result.written} written, "
-        f"{result.unchanged} unchanged), manifest {result.out_dir}/manifest.json, "
+        f"{result.unchanged} unchanged{resumed}), manifest {result.out_dir}/manifest.json, "
         f"{result.seconds:.1f} s in the flow"
     )
+    if result.swept:
+        console.print(f"removed {result.swept} temporary files an interrupted run left behind")
     return result
 
 
@@ -73,20 +88,24 @@ def cascade(
         str | None,
         typer.Option("--from", help="Only this unit (id or name) and the units below it."),
     ] = None,
+    template: Annotated[
+        Path | None,
+        typer.Option(help="DOCX template (default: templates/docx/ke-hoach.docx)."),
+    ] = None,
     server: Annotated[
         bool, typer.Option("--server", help="Run on the Prefect server (PREFECT_API_URL).")
     ] = False,
     watch: Annotated[bool, typer.Option(help="With --server: wait for the run to end.")] = False,
 ) -> None:
-    """Derive and write the draft plan (DOCX) of every unit below the plan's issuer."""
+    """Derive and write the draft plan (DOCX) of every unit below the plan's issuer.
+
+    Run it again after an interruption: finished batches are skipped, the rest is drafted.
+    """
     if server:
-        print_triggered(
-            "cascade/cascade",
-            {"plan": plan, "hierarchy": hierarchy, "out": out, "to_level": to, "start": start},
-            watch,
-        )
+        params = {"plan": plan, "hierarchy": hierarchy, "out": out, "to_level": to}
+        print_triggered("cascade/cascade", params | {"start": start, "template": template}, watch)
         return
-    run_cascade(plan, hierarchy, out, to, start)
+    run_cascade(plan, hierarchy, out, to, start, template)
 
 
 def print_triggered(deployment: str, parameters: dict[str, object], watch: bool) -> None:

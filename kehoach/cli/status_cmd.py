@@ -112,9 +112,12 @@ def import_(
     """Import reports: everything is checked first, then written in one transaction."""
     _, h, plans, key = load_context(plan, hierarchy)
     submissions = read_files(files, plans, h, key, by or getpass.getuser())
-    n = record(connect(db), submissions)
+    done = record(connect(db), submissions)
     rows = sum(len(s[1]) for s in submissions)
-    console.print(f"imported {n} reports ({rows} task statuses) from {len(files)} files")
+    console.print(
+        f"imported {done.recorded} reports ({rows} task statuses) from {len(files)} files; "
+        f"{done.already} already in the store (skipped)"
+    )
 
 
 @app.command("set")
@@ -189,7 +192,9 @@ def set_(
         source_name="kehoach status set",
         entered_by=by or getpass.getuser(),
     )
-    record(connect(db), [(prov, statuses, issues)])
+    if record(connect(db), [(prov, statuses, issues)]).already:
+        console.print(f"already recorded for {target.name}: nothing changed")
+        return
     console.print(f"recorded for {target.name}: {len(statuses)} status, {len(issues)} plan issue")
 
 

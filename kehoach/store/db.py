@@ -3,11 +3,18 @@
 ``connect(url)`` opens (and migrates to the latest schema) the database: SQLite by default,
 in WAL mode with a busy timeout so a reader never blocks a writer and two writers wait for
 each other instead of failing; PostgreSQL when the URL says so.
+
+Writers are serialised, whichever process they run in: on SQLite a write transaction starts
+with ``BEGIN IMMEDIATE`` (taking the write lock at once, so "check, then insert" cannot race
+and a second writer waits out the busy timeout instead of failing on lock upgrade); on
+PostgreSQL it takes a transaction-scoped advisory lock. Migrations run the same way, so two
+processes opening a new database at once do not both create the tables.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,7 +23,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.orm import Session
 
 from kehoach.errors import KehoachError
@@ -42,12 +49,38 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("KEHOACH_DATABASE_URL") or DEFAULT_URL
 
 
+#: Execution option that marks a connection as a writer (see :func:`_begin`).
+WRITER = "kehoach_writer"
+#: The PostgreSQL advisory lock writers take (any constant shared by all kehoach processes).
+_PG_LOCK = 0x6B65686F  # "keho"
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling is switched off (isolation_level None) so that
+    # _begin decides how each transaction starts; this is SQLAlchemy's documented recipe.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _begin(connection: Connection) -> None:
+    """Start a SQLite transaction: IMMEDIATE (write lock now) for writers, deferred for readers."""
+    writer = connection.get_execution_options().get(WRITER, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+def writer(engine: Engine) -> Engine:
+    """``engine`` for one serialised write transaction at a time across processes."""
+    return engine.execution_options(**{WRITER: True})
+
+
+def _lock(connection: Connection) -> None:
+    """On PostgreSQL, wait for the writers' advisory lock (released at commit or rollback)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
 
 
 def connect(url: str | None = None) -> Engine:
@@ -59,6 +92,7 @@ def connect(url: str | None = None) -> Engine:
         engine = create_engine(url)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _begin)
         upgrade(engine)
     except Exception as exc:  # any driver or file error: one clear line, not a traceback
         first = str(exc).splitlines()[0]
@@ -70,7 +104,8 @@ def upgrade(engine: Engine) -> None:
     """Run Alembic migrations up to head on ``engine``."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    with writer(engine).begin() as connection:
+        _lock(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
@@ -90,17 +125,53 @@ class Provenance(BaseModel):
     entered_by: str
 
 
+class Recorded(BaseModel):
+    """What :func:`record` did: submissions written, and those already in the store."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    recorded: int
+    already: int
+
+
+def content_sha256(statuses: list[TaskStatus], issues: list[PlanIssue]) -> str:
+    """A hash of what a submission reports, independent of the file it came in."""
+    payload = "\n".join(
+        [s.model_dump_json() for s in sorted(statuses, key=lambda s: (s.task_id, s.period))]
+        + [i.model_dump_json() for i in issues]
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
 def record(
     engine: Engine,
     submissions: Iterable[tuple[Provenance, list[TaskStatus], list[PlanIssue]]],
     entered_at: dt.datetime | None = None,
-) -> int:
-    """Write submissions in ONE transaction: all land or none. Returns how many."""
+) -> Recorded:
+    """Write submissions in ONE transaction: all land or none.
+
+    A submission whose unit, period and content are already in the store is skipped, so
+    importing the same files again (after a crash, or twice by mistake) adds nothing.
+    """
     when = entered_at or utc_now()
-    n = 0
-    with Session(engine) as session, session.begin():
+    n = already = 0
+    with Session(writer(engine)) as session, session.begin():
+        _lock(session.connection())
         for prov, statuses, issues in submissions:
-            sub = Submission(**prov.model_dump(), entered_at=when)
+            digest = content_sha256(statuses, issues)
+            known = session.execute(
+                select(Submission.id).where(
+                    Submission.plan_key == prov.plan_key,
+                    Submission.unit_id == prov.unit_id,
+                    Submission.period == prov.period,
+                    Submission.kind == prov.kind,
+                    Submission.content_sha256 == digest,
+                )
+            ).first()
+            if known is not None:
+                already += 1
+                continue
+            sub = Submission(**prov.model_dump(), content_sha256=digest, entered_at=when)
             session.add(sub)
             session.flush()
             session.add_all(
@@ -127,7 +198,7 @@ def record(
                 for i in issues
             )
             n += 1
-    return n
+    return Recorded(recorded=n, already=already)
 
 
 def snapshot(

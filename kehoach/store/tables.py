@@ -25,10 +25,24 @@ class Submission(Base):
     source: Mapped[str] = mapped_column(String(16))  # xlsx | csv | cli | demo
     source_name: Mapped[str] = mapped_column(String(500))
     source_sha256: Mapped[str | None] = mapped_column(String(64))
+    # What was reported (statuses and plan issues), hashed: the same report imported again,
+    # from the same file or a re-saved copy, is recognised and not recorded twice.
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
     entered_by: Mapped[str] = mapped_column(String(200))
     entered_at: Mapped[dt.datetime] = mapped_column(DateTime())
 
-    __table_args__ = (Index("ix_submission_plan_period_unit", "plan_key", "period", "unit_id"),)
+    __table_args__ = (
+        Index("ix_submission_plan_period_unit", "plan_key", "period", "unit_id"),
+        Index(
+            "ux_submission_content",
+            "plan_key",
+            "unit_id",
+            "period",
+            "kind",
+            "content_sha256",
+            unique=True,
+        ),
+    )
 
 
 class TaskStatusRow(Base):
