@@ -5,27 +5,42 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from prefect.settings import (
+    PREFECT_API_URL,
     PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
     PREFECT_LOGGING_LEVEL,
     temporary_settings,
 )
+from prefect.settings.legacy import Setting
 from prefect.utilities.annotations import quote
+
+from flows.server import healthy
 
 T = TypeVar("T")
 
 
 @contextmanager
-def quiet_prefect() -> Iterator[None]:
+def quiet_prefect(warn: Callable[[str], None] = print) -> Iterator[None]:
     """Run flows in this process without the exit heartbeat wait and with WARNING logs.
 
-    The CLI shows its own progress; Prefect still records every run and its logs.
+    The CLI shows its own progress; Prefect still records every run and its logs. When
+    PREFECT_API_URL names a server that does not answer, the work is not lost to it: the
+    run goes to the embedded API instead, and ``warn`` says so in one line.
     """
-    with temporary_settings(
-        {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None, PREFECT_LOGGING_LEVEL: "WARNING"}
-    ):
+    settings: dict[Setting, Any] = {
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
+        PREFECT_LOGGING_LEVEL: "WARNING",
+    }
+    api = PREFECT_API_URL.value()
+    if api and not healthy(api):
+        warn(
+            f"the Prefect server at {api} does not answer; running on the embedded API "
+            "instead (this run will not show in that server's UI)"
+        )
+        settings[PREFECT_API_URL] = None
+    with temporary_settings(settings):
         yield
 
 

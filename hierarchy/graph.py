@@ -131,14 +131,16 @@ class Hierarchy:
         for parent_id, child_id in graph.edges:
             parent: Unit = graph.nodes[parent_id]["unit"]
             child: Unit = graph.nodes[child_id]["unit"]
-            if child.is_department:
-                continue
             if parent.is_department:
+                # A department's task list is the end of a cascade: a unit below it would
+                # silently get no draft, so it is refused.
                 raise HierarchyError(
-                    f"department {parent_id} ({parent.name}) has administrative child "
-                    f"{child_id} ({child.name}); departments cannot have administrative units",
+                    f"department {parent_id} ({parent.name}) has child {child_id} "
+                    f"({child.name}); a department (sở, phòng, bộ phận) has no units below it",
                     where=at(child_id),
                 )
+            if child.is_department:
+                continue
             if _ADMIN_ORDER[child.level] <= _ADMIN_ORDER[parent.level]:
                 raise HierarchyError(
                     f"unit {child_id} ({child.name}, level {child.level.value}) cannot be under "

@@ -168,6 +168,11 @@ class Unit(BaseModel):
     @field_validator("name", "place")
     @classmethod
     def _nfc(cls, value: str) -> str:
+        # A control character (a stray tab, NUL or bell pasted from elsewhere) would print
+        # as garbage in a document header and in folder listings: refuse it here, by name.
+        bad = next((c for c in value if unicodedata.category(c) == "Cc"), None)
+        if bad is not None:
+            raise ValueError(f"contains the control character U+{ord(bad):04X}; retype it")
         return nfc(value).strip()
 
     @property

@@ -451,6 +451,39 @@ def cascade(
         frontier = [d.unit for d in level if not d.unit.is_department]
 
 
+class LateTask(BaseModel):
+    """A child plan's task due after the parent task it implements."""
+
+    model_config = _FROZEN
+
+    task_id: str
+    due: dt.date
+    origin_id: str
+    origin_due: dt.date
+
+
+def late_tasks(child: Plan, parent: Plan) -> list[LateTask]:
+    """Tasks of ``child`` due after the ``parent`` task they implement.
+
+    A unit reports upward, so it must finish a task no later than the level above it; a
+    child task implements the parent task named by its ``origin`` (or with its own id).
+    """
+    by_id = {t.id: t for t in parent.tasks}
+    late = []
+    for task in child.tasks:
+        above = by_id.get(task.origin or task.id)
+        due = task.deadline.due
+        if above is None or due is None or above.deadline.due is None:
+            continue
+        if due > above.deadline.due:
+            late.append(
+                LateTask(
+                    task_id=task.id, due=due, origin_id=above.id, origin_due=above.deadline.due
+                )
+            )
+    return late
+
+
 def coverage(plan: Plan, h: Hierarchy) -> list[CoverageGap]:
     """Tasks that no unit below the issuer will carry out."""
     root = issuer_unit(plan, h)

@@ -8,6 +8,7 @@ render are checked against the same fields.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Literal
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from hierarchy.departments import role_descriptions
 from kehoach.docx_render import clean_text, compile_template
+from kehoach.nd30 import check_docx
 from kehoach.plan import Assignee, Plan, Section
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "docx"
@@ -201,3 +203,14 @@ def plan_context(plan: Plan) -> PlanContext:
 def render_plan(plan: Plan, template: Path = PLAN_TEMPLATE) -> bytes:
     """The .docx bytes of ``plan`` rendered with ``template``."""
     return compile_template(template).render(plan_context(plan).model_dump())
+
+
+def lint_plan_template(template: Path) -> list[str]:
+    """Render ``template`` with the sample beside the default one; the ND30 problems found.
+
+    A template an operator edited in Word is checked before any cascade uses it: a broken
+    tag raises TemplateError naming it, a layout ND30 does not allow is listed.
+    """
+    sample = json.loads((TEMPLATES / "ke-hoach.sample.json").read_text(encoding="utf-8"))
+    data = compile_template(template).render(PlanContext.model_validate(sample).model_dump())
+    return check_docx(data)

@@ -172,7 +172,7 @@ units:
   - {id: "01-snv", name: Sở Nội vụ, kind: so, parent: "01", roles: [noi-vu]}
   - {id: "008", name: Quận Hoàng Mai, kind: quan, parent: "01-snv"}
 """,
-        r"bad\.yaml:4: department 01-snv \(Sở Nội vụ\) has administrative child 008",
+        r"bad\.yaml:4: department 01-snv \(Sở Nội vụ\) has child 008",
     ),
     "unknown-role": (
         """\

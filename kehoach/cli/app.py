@@ -13,7 +13,14 @@ from pydantic import BaseModel
 
 from hierarchy.sources import load_hierarchy
 from hierarchy.yamlfile import HierarchyFile
-from kehoach.cli import cascade_cmd, hierarchy_cmd, plan_cmd, server_cmd, status_cmd
+from kehoach.cli import (
+    cascade_cmd,
+    hierarchy_cmd,
+    plan_cmd,
+    server_cmd,
+    status_cmd,
+    template_cmd,
+)
 from kehoach.cli.common import command, console, print_counts
 from kehoach.plan import Plan, load_plan
 
@@ -24,6 +31,7 @@ app = typer.Typer(
 )
 app.add_typer(hierarchy_cmd.app, name="hierarchy")
 app.add_typer(plan_cmd.app, name="plan")
+app.add_typer(template_cmd.app, name="template")
 app.command()(cascade_cmd.cascade)
 app.add_typer(status_cmd.app, name="status")
 app.command()(status_cmd.sheets)

@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hierarchy.units import Level
-from kehoach.cli.common import command, console, print_counts
+from kehoach.cli.common import command, console, print_counts, warn
 
 if TYPE_CHECKING:
     from flows.cascade import CascadeResult
@@ -22,18 +22,23 @@ def run_cascade(
     to: Level | None = None,
     start: str | None = None,
     template: Path | None = None,
+    batch_size: int = 400,
 ) -> CascadeResult:
     """Run the cascade flow in this process with a Rich progress bar; print the summary."""
     from flows.cascade import cascade_flow, progress_hook
+    from flows.runtime import quiet_prefect
 
-    with Progress(
-        TextColumn("[bold]Drafting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=console,
-    ) as bar:
+    with (
+        quiet_prefect(warn),
+        Progress(
+            TextColumn("[bold]Drafting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+        ) as bar,
+    ):
         job = bar.add_task("starting Prefect…", total=None)
 
         def advance(done: int, total: int, message: str) -> None:
@@ -48,6 +53,7 @@ def run_cascade(
                 to_level=to,
                 start=start,
                 template=template,
+                batch_size=batch_size,
             )
         finally:
             progress_hook.reset(token)
@@ -92,6 +98,9 @@ def cascade(
         Path | None,
         typer.Option(help="DOCX template (default: templates/docx/ke-hoach.docx)."),
     ] = None,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Units per task and per journal entry (whole subtrees).")
+    ] = 400,
     server: Annotated[
         bool, typer.Option("--server", help="Run on the Prefect server (PREFECT_API_URL).")
     ] = False,
@@ -103,9 +112,10 @@ def cascade(
     """
     if server:
         params = {"plan": plan, "hierarchy": hierarchy, "out": out, "to_level": to}
-        print_triggered("cascade/cascade", params | {"start": start, "template": template}, watch)
+        params |= {"start": start, "template": template, "batch_size": batch_size}
+        print_triggered("cascade/cascade", params, watch)
         return
-    run_cascade(plan, hierarchy, out, to, start, template)
+    run_cascade(plan, hierarchy, out, to, start, template, batch_size)
 
 
 def print_triggered(deployment: str, parameters: dict[str, object], watch: bool) -> None:

@@ -32,6 +32,11 @@ def operator_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+def warn(message: str) -> None:
+    """One warning line on stderr."""
+    err_console.print(f"[yellow]warning:[/] {message}", markup=True, highlight=False)
+
+
 def command(func: Callable[P, R]) -> Callable[P, R]:
     """Decorator: run a command body under :func:`operator_errors`."""
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from kehoach.cascade import plans_by_unit
-from kehoach.cli.common import command, console
+from kehoach.cli.common import command, console, warn
 from kehoach.intake import IntakeError, read_files, reported_tasks, sheet_bytes
 from kehoach.outputs import draft_path, inside
 from kehoach.periods import Period
@@ -257,7 +257,7 @@ def rollup(
         params |= {"as_of": as_of.date() if as_of else None, "database_url": db}
         print_triggered("rollup/rollup-nd09", params, watch)
         return
-    with quiet_prefect():
+    with quiet_prefect(warn):
         result = rollup_flow(
             plan=plan,
             hierarchy=hierarchy,
@@ -316,7 +316,7 @@ def remind(
     from flows.runtime import quiet_prefect
 
     _period(period)
-    with quiet_prefect():
+    with quiet_prefect(warn):
         found = reminders_flow(
             plan=plan,
             hierarchy=hierarchy,
@@ -355,7 +355,7 @@ def report(
     from flows.runtime import quiet_prefect
 
     _period(period)
-    with quiet_prefect():
+    with quiet_prefect(warn):
         path = report_flow(
             plan=plan,
             unit=unit,
