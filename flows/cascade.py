@@ -284,9 +284,9 @@ def cascade_flow(
     sample = render_plan(plans[root.id], template)  # a template error stops the run here
     parts = partition(h, root.id, batch_size, scope)
     total = parts.total
+    # Drafts are about the size of the issuer's own document; ask for twice that.
+    check_room(out, 2 * len(sample) * total)
     with locked(out) as swept:
-        # Drafts are about the size of the issuer's own document; ask for twice that.
-        check_room(out, 2 * len(sample) * total)
         if swept:
             logger.warning("Removed %d temporary files an interrupted run left in %s", swept, out)
         drafted = _draft(parts, plans, h, settings, scope, out, template, workers, plan.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,8 +41,18 @@ def quiet_prefect(warn: Callable[[str], None] = print) -> Iterator[None]:
             "instead (this run will not show in that server's UI)"
         )
         settings[PREFECT_API_URL] = None
-    with temporary_settings(settings):
-        yield
+    # Run and task logs (a failed run's traceback among them) go to the API, for the run's
+    # page, and not to the console, where the CLI prints the error as one line.
+    run_loggers = [logging.getLogger(name) for name in ("prefect.flow_runs", "prefect.task_runs")]
+    before = [lg.propagate for lg in run_loggers]
+    for lg in run_loggers:
+        lg.propagate = False
+    try:
+        with temporary_settings(settings):
+            yield
+    finally:
+        for lg, propagate in zip(run_loggers, before, strict=True):
+            lg.propagate = propagate
 
 
 def opaque(value: T) -> T:

@@ -150,18 +150,21 @@ def locked(root: Path) -> Iterator[int]:
 def check_room(root: Path, need: int) -> None:
     """Refuse to start when ``root`` cannot take ``need`` more bytes (read-only or full).
 
-    Checked before the first draft is written, so a cascade that cannot finish does not
-    begin; a disk that fills up during the run still fails cleanly in :func:`write_if_changed`.
+    Checked before anything is written, not even the folder itself, so a cascade that cannot
+    finish does not begin; a disk that fills up during the run still fails cleanly in
+    :func:`write_if_changed`. A folder that does not exist yet is checked at its nearest
+    existing parent, where it will be created.
     """
+    folder = root.absolute()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
     try:
-        fd, probe = tempfile.mkstemp(dir=root, prefix=".probe.", suffix=".tmp")
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".probe.", suffix=".tmp")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise OutputError(
-            f"cannot write to the output folder: {exc.strerror}", where=root
-        ) from None
-    free = shutil.disk_usage(root).free
+        raise OutputError(f"cannot write in {folder}: {exc.strerror}", where=root) from None
+    free = shutil.disk_usage(folder).free
     if free < need:
         raise OutputError(
             f"{free / 1e6:.1f} MB free, and the drafts need about {need / 1e6:.1f} MB; "

@@ -126,13 +126,10 @@ def _demo_status(plan: Path, source: str, out: Path, database: str | None) -> No
 
 
 #: Prefect settings for in-process runs from the CLI, unless the operator set them: the
-#: CLI shows its own progress, warnings and errors (an error as one line), so Prefect's
-#: console shows only its own warnings and no run logs (the API still records every log
-#: line, tracebacks included, for the run's page), and no usage analytics leave the machine.
+#: CLI shows its own progress, so Prefect's console shows only warnings (run logs go to the
+#: API only, see flows.runtime.quiet_prefect), and no usage analytics leave the machine.
 IN_PROCESS_PREFECT = {
     "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
-    "PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL": "CRITICAL",
-    "PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL": "CRITICAL",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
 }
 
