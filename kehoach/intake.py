@@ -151,8 +151,8 @@ def _fail(path: Path, what: str, sheet: str | None = None, cell: str | None = No
     where = str(path)
     if sheet:
         where += f", sheet {sheet}"
-    if cell:
-        where += f", cell {cell}"
+    if cell:  # a sheet's cell ("E11"), or a CSV's place ("row 2, column state")
+        where += f", {cell}" if cell.startswith("row ") else f", cell {cell}"
     return IntakeError(f"{what}; nothing was imported", where=where)
 
 

@@ -8,8 +8,6 @@ The last cases are inputs that look dangerous but are valid: they must come out 
 
 from __future__ import annotations
 
-import hashlib
-import re
 import subprocess
 import unicodedata
 import zipfile
@@ -18,41 +16,16 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from typer.testing import CliRunner
 
 from kehoach.cli import app
 from kehoach.documents import PLAN_TEMPLATE
 from kehoach.nd30 import check_docx
-from tests.conftest import EXAMPLES, TINY
+from tests.conftest import EXAMPLES, TINY, refused, runner
 
-runner = CliRunner()
 Write = Callable[[str, str], Path]
 PLAN_67 = EXAMPLES / "hoang-mai-67-kh-ubnd.yaml"
 PLAN_55 = EXAMPLES / "yen-so-55-kh-ubnd.yaml"
 HOANG_MAI = EXAMPLES / "hierarchies" / "hoang-mai.yaml"
-
-
-def files(root: Path) -> dict[str, str]:
-    """Every file below ``root`` and a hash of its bytes."""
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
-
-
-def refused(root: Path, args: list[str], pattern: str) -> str:
-    """Run the CLI; assert one clear error line matching ``pattern`` and nothing changed."""
-    before = files(root)
-    result = runner.invoke(app, args)
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    assert re.search(pattern, lines[0]), lines[0]
-    assert files(root) == before
-    return lines[0]
 
 
 # -- hierarchy files ----------------------------------------------------------------------

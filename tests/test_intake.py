@@ -182,7 +182,7 @@ def test_csv_import_and_errors(
         encoding="utf-8",
     )
     with pytest.raises(
-        IntakeError, match=r"bad\.csv, cell row 3, column count: 'ba' is not a whole number"
+        IntakeError, match=r"bad\.csv, row 3, column count: 'ba' is not a whole number"
     ):
         read_files([bad], plans, h, KEY, "x")
     assert _count(engine) == 2
