@@ -105,7 +105,24 @@ def _load_rule_set(path: Path) -> RuleSet:
 
 
 def department(parent: Unit, rule: DepartmentRule) -> Unit:
-    """The department ``rule`` describes, under administrative unit ``parent``."""
+    """The department ``rule`` describes, under administrative unit ``parent``.
+
+    Each part is valid on its own, but together they may not be: a 60-character unit id
+    plus ``-van-phong`` is longer than an id may be. That is refused as the unit's error.
+    """
+    try:
+        return _department(parent, rule)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise HierarchyError(
+            f"the department {rule.slug!r} generated for unit {parent.id} ({parent.name}) "
+            f"is invalid: {field}: {err['msg']}",
+            where=f"unit {parent.id}",
+        ) from None
+
+
+def _department(parent: Unit, rule: DepartmentRule) -> Unit:
     name = rule.name.replace("{unit}", parent.name)
     return Unit(
         id=f"{parent.id}-{rule.slug}",

@@ -14,10 +14,12 @@ and signer default to what a People's Committee (or its department) prints.
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hierarchy.departments import RuleSet, load_rule_set
 from hierarchy.units import IssuingBody, Signer, Unit, UnitKind, committee_defaults, upper_vi
@@ -57,6 +59,15 @@ class HierarchyFile(BaseModel):
     name: str | None = None
     departments: str = Field(default="none", description="rules-2024, rules-2025, none, or a file")
     units: tuple[UnitEntry, ...] = Field(min_length=1)
+
+    @field_validator("departments")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        # The value may be a file name: a NUL in it would fail inside the OS call, untyped.
+        bad = next((c for c in value if unicodedata.category(c) == "Cc"), None)
+        if bad is not None:
+            raise ValueError(f"contains the control character U+{ord(bad):04X}; retype it")
+        return value
 
 
 def _complete(entry: UnitEntry, parent: Unit | None) -> Unit:
@@ -120,13 +131,46 @@ def load_hierarchy_file(path: Path) -> tuple[list[Unit], list[str], RuleSet | No
                 units[i] = _build(doc.units[i], None, lines[i])
             break
         pending = left
+    _refuse_parent_loops(doc.units, lines)  # after building, so every id is a valid one
     rules = None
     if doc.departments != "none":
         target = doc.departments
         if target.endswith((".yaml", ".yml")):
-            target = str((path.parent / target).resolve())
+            try:
+                target = str((path.parent / target).resolve())
+            except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+                raise HierarchyError(
+                    f"departments: cannot find the rule set file {target!r}: {exc}", where=path
+                ) from None
         rules = load_rule_set(target)
     return [u for u in units if u is not None], lines, rules
+
+
+def _refuse_parent_loops(entries: Sequence[UnitEntry], lines: Sequence[str]) -> None:
+    """Refuse units whose chain of parents loops, naming the line of a unit on the loop.
+
+    The graph finds loops too, but searches for one from a unit it cannot reach from the
+    root by following *children*, and a unit merely hanging below a loop has none (it
+    failed with networkx's NetworkXNoCycle). Following parents always ends at the root, at
+    a missing parent (the graph names that orphan) or on the loop.
+    """
+    parent_of: dict[str, str | None] = {}
+    line_of: dict[str, str] = {}
+    for entry, line in zip(entries, lines, strict=True):
+        parent_of.setdefault(entry.id, entry.parent)  # a duplicate id is the graph's error
+        line_of.setdefault(entry.id, line)
+    checked: set[str] = set()
+    for start in parent_of:
+        chain: list[str] = []
+        node: str | None = start
+        while node is not None and node in parent_of and node not in checked:
+            if node in chain:
+                loop = chain[chain.index(node) :]
+                ids = " → ".join([*loop, node])
+                raise HierarchyError(f"cycle of parents: {ids}", where=line_of[node])
+            chain.append(node)
+            node = parent_of[node]
+        checked.update(chain)
 
 
 def units_without_departments(units: list[Unit]) -> list[Unit]:

@@ -141,7 +141,10 @@ def parse_deadline(text: str) -> Deadline:
         if rule == "by":
             due = _day(g[2], g[1], g[0], text)
         elif rule == "before":
-            due = _day(g[2], g[1], g[0], text) - timedelta(days=1)
+            day = _day(g[2], g[1], g[0], text)
+            if day == date.min:  # date arithmetic would overflow, not raise ValueError
+                raise ValueError(f"{text!r}: there is no day before {format_date(day)}")
+            due = day - timedelta(days=1)
         elif rule == "year":
             opens, due = date(int(g[0]), 1, 1), date(int(g[0]), 12, 31)
         elif rule == "month":

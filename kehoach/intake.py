@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -196,7 +197,12 @@ def _count(value: Any, path: Path, cell: str) -> int | None:
         raise _fail(
             path, f"a formula ({value}) where a count belongs: type the number", SHEET, cell
         )
-    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)  # a cell can hold nan or inf, which int() refuses
+        or int(value) != value
+    ):
         raise _fail(path, f"{value!r} is not a whole number", SHEET, cell)
     if value < 0:
         raise _fail(path, f"count {int(value)} is below zero", SHEET, cell)
@@ -320,12 +326,29 @@ def read_csv(
     except UnicodeDecodeError:
         raise _fail(path, "not UTF-8 text: save the CSV as UTF-8") from None
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _read_csv_rows(path, raw, reader, plans, h, plan_key, entered_by)
+    except csv.Error as exc:  # a field longer than the csv module allows, ...
+        raise _fail(path, f"not readable as CSV: {exc}", cell=f"row {reader.line_num}") from None
+
+
+def _read_csv_rows(
+    path: Path,
+    raw: bytes,
+    reader: csv.DictReader[str],
+    plans: Mapping[str, Plan],
+    h: Hierarchy,
+    plan_key: str,
+    entered_by: str,
+) -> list[Submission]:
     if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != CSV_COLUMNS:
         raise _fail(
             path,
             f"the header must be {','.join(CSV_COLUMNS)} (found {reader.fieldnames})",
             cell="row 1",
         )
+    # " unit_id" is accepted as unit_id above, so rows must be keyed by the stripped names.
+    reader.fieldnames = CSV_COLUMNS
     by_unit: dict[tuple[str, str], list[TaskStatus]] = {}
     for n, row in enumerate(reader, start=2):
         where = f"row {n}"

@@ -53,6 +53,7 @@ class SubmissionDays(BaseModel):
 
 
 PERIOD_PATTERN = r"^(\d{4})-(Q1|6M|9M|Y)$"
+_FIRST_YEAR, _LAST_YEAR = 2000, 2100
 _PERIOD = re.compile(PERIOD_PATTERN)
 
 #: A report period as operators type it in a form: 2024-Q1, 2024-6M, 2024-9M, 2024-Y.
@@ -67,7 +68,7 @@ class Period(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    year: int = Field(ge=2000, le=2100)
+    year: int = Field(ge=_FIRST_YEAR, le=_LAST_YEAR)
     kind: PeriodKind
 
     @classmethod
@@ -78,7 +79,14 @@ class Period(BaseModel):
             raise ValueError(
                 f"{text!r} is not a report period; write 2024-Q1, 2024-6M, 2024-9M or 2024-Y"
             )
-        return cls(year=int(m.group(1)), kind=PeriodKind(m.group(2)))
+        year = int(m.group(1))
+        # Checked here, not left to the model: pydantic's error is several lines long, and
+        # callers print this message on one line.
+        if not _FIRST_YEAR <= year <= _LAST_YEAR:
+            raise ValueError(
+                f"{text!r}: the year of a report period is {_FIRST_YEAR} to {_LAST_YEAR}"
+            )
+        return cls(year=year, kind=PeriodKind(m.group(2)))
 
     @property
     def key(self) -> str:
