@@ -124,10 +124,14 @@ class Hierarchy:
             raise HierarchyError(f"cycle of parents: {ids}", where=at(str(cycle[0][0])))
         reached = nx.descendants(graph, roots[0]) | {roots[0]}
         if len(reached) != graph.number_of_nodes():
-            stray = next(n for n in graph if n not in reached)
-            cycle = nx.find_cycle(graph, source=stray)
-            ids = " → ".join([str(e[0]) for e in cycle] + [str(cycle[0][0])])
-            raise HierarchyError(f"cycle of parents: {ids}", where=at(stray))
+            # A unit not below the root sits on a loop of parents or hangs below one: walk up
+            # its parents until one repeats, and name that loop.
+            chain = [next(n for n in graph if n not in reached)]
+            while (up := graph.nodes[chain[-1]]["unit"].parent) not in chain:
+                chain.append(up)
+            loop = chain[chain.index(up) :]
+            ids = " → ".join([*(str(u) for u in reversed(loop)), str(loop[-1])])
+            raise HierarchyError(f"cycle of parents: {ids}", where=at(loop[0]))
         for parent_id, child_id in graph.edges:
             parent: Unit = graph.nodes[parent_id]["unit"]
             child: Unit = graph.nodes[child_id]["unit"]

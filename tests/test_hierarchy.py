@@ -224,3 +224,14 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 def test_from_units_rejects_empty() -> None:
     with pytest.raises(HierarchyError, match="no units"):
         Hierarchy.from_units([], source="test")
+
+
+def test_a_unit_hanging_below_a_loop_names_the_loop() -> None:
+    units = [
+        committee_defaults("01", "Thành phố Hà Nội", UnitKind.THANH_PHO),
+        committee_defaults("C", "Phường C", UnitKind.PHUONG, "A"),
+        committee_defaults("A", "Quận A", UnitKind.QUAN, "B"),
+        committee_defaults("B", "Quận B", UnitKind.QUAN, "A"),
+    ]
+    with pytest.raises(HierarchyError, match=r"cycle of parents: B → A → B"):
+        Hierarchy.from_units(units, source="x")
