@@ -781,9 +781,8 @@ STRUCTURE_EDITS = ["none"] * 8 + [
 ]
 
 
-@st.composite
 def edited_sheet(
-    draw: st.DrawFn,
+    data: st.DataObject,
     base: bytes,
     anything: st.SearchStrategy[Any],
     typed: dict[str, st.SearchStrategy[Any]],
@@ -792,8 +791,10 @@ def edited_sheet(
 
     Half the edits go anywhere with any value; the other half go where a person fills the
     sheet in (state, date, count; the unit's own number and date) with values of the kind
-    the column expects, sometimes out of range.
+    the column expects, sometimes out of range. Drawn in the test's body, not as a strategy:
+    openpyxl uses the random module, which Hypothesis does not allow inside strategies.
     """
+    draw = data.draw
     wb = load_workbook(io.BytesIO(base))
     ws = wb["BaoCao"]
     assert isinstance(ws, Worksheet)
@@ -842,10 +843,10 @@ def test_sheet_with_random_cells(
 ) -> None:
     h, plans = reports.h, reports.plans
     edited = edited_sheet(
-        reports.sheets[unit], _any_cell_value(reports), _cell_values(reports, unit)
+        data, reports.sheets[unit], _any_cell_value(reports), _cell_values(reports, unit)
     )
     path = fresh(workdir, suffix)
-    path.write_bytes(data.draw(edited, label="sheet"))
+    path.write_bytes(edited)
     refused_cleanly(lambda: read_files([path], plans, h, KEY, "fuzz"), IntakeError, path.name)
 
 
