@@ -162,6 +162,7 @@ def _draft(
     out: Path,
     template: Path,
     workers: int,
+    batch_size: int,
     label: str,
 ) -> BatchResult:
     """Write every draft of ``parts``: the top in the flow, the batches in worker processes.
@@ -191,7 +192,7 @@ def _draft(
         plans[unit_id] = draft.plan
         top.append(draft)
     drafted = BatchResult(entries=[], written=0)
-    for chunk in batches(top, len(top) // max(1, workers) + 1):
+    for chunk in batches(top, batch_size):
         batch_result = write_drafts_task(opaque(chunk), opaque(h), out, template)
         advance(batch_result, chunk[-1].unit.name)
         drafted = drafted + batch_result
@@ -289,7 +290,9 @@ def cascade_flow(
     with locked(out) as swept:
         if swept:
             logger.warning("Removed %d temporary files an interrupted run left in %s", swept, out)
-        drafted = _draft(parts, plans, h, settings, scope, out, template, workers, plan.name)
+        drafted = _draft(
+            parts, plans, h, settings, scope, out, template, workers, batch_size, plan.name
+        )
         order = {u.id: i for i, u in enumerate(h)}
         entries = sorted(drafted.entries, key=lambda e: order[e.unit_id])
         written = drafted.written

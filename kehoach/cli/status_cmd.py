@@ -16,7 +16,7 @@ from hierarchy.sources import load_hierarchy
 from kehoach.cascade import plans_by_unit
 from kehoach.cli.common import command, console, warn
 from kehoach.intake import IntakeError, read_files, reported_tasks, sheet_bytes
-from kehoach.outputs import draft_path, inside
+from kehoach.outputs import draft_path, inside, write_if_changed
 from kehoach.periods import Period
 from kehoach.plan import Plan, load_plan
 from kehoach.rollup import PlanIssue, TaskState, TaskStatus
@@ -88,15 +88,12 @@ def sheets(
     for unit_id in plans:
         if unit_id not in scope or not reported_tasks(h.unit(unit_id), plans, h):
             continue
-        target = inside(out, sheet_path(h, unit_id, the_period))
-        if target.exists():
+        relative = sheet_path(h, unit_id, the_period)
+        if inside(out, relative).exists():
             kept += 1  # it may already hold a unit's answers: never overwrite
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(sheet_bytes(h.unit(unit_id), plans, h, key, the_period))
-        tmp.replace(target)
-        written += 1
+        data = sheet_bytes(h.unit(unit_id), plans, h, key, the_period)
+        written += write_if_changed(out, relative, data)
     console.print(f"{written} sheets written, {kept} kept (already there) under {out}/drafts")
 
 
