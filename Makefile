@@ -4,13 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck clean
+.PHONY: demo test check lint typecheck clean lock
 
-$(STAMP): pyproject.toml
+UV_VERSION := 0.13.9
+
+# The tested set: constraints.txt pins every package (`make lock` regenerates it), so a fresh
+# machine installs what CI tested, not whatever the registry has today.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q uv==$(UV_VERSION)
+	$(BIN)/uv pip install -q --python $(BIN)/python -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+# After changing a dependency in pyproject.toml: the newest versions it allows, pinned.
+lock: $(STAMP)
+	$(BIN)/uv pip compile -q pyproject.toml --extra dev --python-version 3.11 -o constraints.txt
 
 demo: $(STAMP)
 	$(BIN)/kehoach demo

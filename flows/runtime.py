@@ -1,8 +1,16 @@
-"""How flows run in-process: the heartbeat off, Prefect's console logging quieter."""
+"""How flows run in-process: which Prefect API, the heartbeat off, console logging quieter.
+
+With no ``PREFECT_API_URL`` the flows run on Prefect's embedded (ephemeral) API, a server in a
+child process that takes 7–10 s to start here and longer on a busy machine; Prefect gives it
+20 s by default, which a busy 2-core machine exceeded. It is started here, once, with a
+longer wait, so that a machine too busy to start it gets one line that says what to do.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,14 +20,52 @@ from prefect.settings import (
     PREFECT_API_URL,
     PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
     PREFECT_LOGGING_LEVEL,
+    PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
     temporary_settings,
 )
 from prefect.settings.legacy import Setting
 from prefect.utilities.annotations import quote
 
-from flows.server import healthy
+from kehoach.errors import KehoachError
 
 T = TypeVar("T")
+
+#: How long the embedded API may take to start (Prefect's default, 20 s, is too short for a
+#: busy machine). ``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS`` set by hand wins.
+EMBEDDED_STARTUP_SECONDS = 180
+
+
+class ServerError(KehoachError):
+    """A Prefect API (the operators' server or the embedded one) cannot be started or reached."""
+
+
+def healthy(api_url: str, timeout: float = 2.0) -> bool:
+    """Whether the API answers its health check."""
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def start_embedded_api() -> None:
+    """Start Prefect's embedded API now (once per process), or raise one clear ServerError.
+
+    Prefect would start it on the first API call, deep inside a flow run, where a time-out
+    surfaces as a 180-line traceback. The flows then use this same server (Prefect keeps one
+    per process).
+    """
+    from prefect.server.api.server import SubprocessASGIServer
+
+    timeout = PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
+    try:
+        SubprocessASGIServer().start(timeout=timeout)
+    except RuntimeError:
+        raise ServerError(
+            f"the embedded Prefect API did not start within {timeout} s (the machine may be "
+            "busy); run the command again, or start `kehoach server` in another terminal and "
+            "set PREFECT_API_URL=http://127.0.0.1:4200/api"
+        ) from None
 
 
 @contextmanager
@@ -34,6 +80,8 @@ def quiet_prefect(warn: Callable[[str], None] = print) -> Iterator[None]:
         PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
         PREFECT_LOGGING_LEVEL: "WARNING",
     }
+    if "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS" not in os.environ:
+        settings[PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS] = EMBEDDED_STARTUP_SECONDS
     api = PREFECT_API_URL.value()
     if api and not healthy(api):
         warn(
@@ -49,6 +97,8 @@ def quiet_prefect(warn: Callable[[str], None] = print) -> Iterator[None]:
         lg.propagate = False
     try:
         with temporary_settings(settings):
+            if not PREFECT_API_URL.value():
+                start_embedded_api()
             yield
     finally:
         for lg, propagate in zip(run_loggers, before, strict=True):

@@ -16,16 +16,12 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from kehoach.errors import KehoachError
-
-
-class ServerError(KehoachError):
-    """The Prefect server cannot be started or reached."""
+from flows.deployments import deployments
+from flows.runtime import ServerError, healthy
 
 
 class ServerConfig(BaseModel):
@@ -59,18 +55,12 @@ class ServerConfig(BaseModel):
                 "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             }
         )
+        # Prefect schedules runs 100 days ahead by default, so the Upcoming tab would show
+        # one quarterly roll-up; a year ahead shows all four report dates of the year.
+        env.setdefault("PREFECT_SERVER_SERVICES_SCHEDULER_MAX_SCHEDULED_TIME", "P370D")
         if self.database_url:
             env["PREFECT_API_DATABASE_CONNECTION_URL"] = self.database_url
         return env
-
-
-def healthy(api_url: str, timeout: float = 2.0) -> bool:
-    """Whether the API answers its health check."""
-    try:
-        with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 def start_server(config: ServerConfig, log: Path, wait: float = 120.0) -> subprocess.Popen[bytes]:
@@ -123,8 +113,6 @@ def serve_deployments(plan: Path, hierarchy: str, out: Path) -> None:
     stopping the operator setup loses nothing.
     """
     from prefect import serve
-
-    from flows.deployments import deployments
 
     if not Path("flows/cascade.py").is_file():
         raise ServerError(

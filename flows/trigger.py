@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from flows.server import ServerError, healthy
+from flows.runtime import ServerError, healthy
 
 
 class Triggered(BaseModel):

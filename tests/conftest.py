@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+import socket
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from typer.testing import CliRunner
 
 from kehoach.cli import app
 
+T = TypeVar("T")
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -82,3 +86,25 @@ def refused(root: Path, args: list[str], pattern: str) -> str:
     assert re.search(pattern, lines[0]), lines[0]
     assert files(root) == before
     return lines[0]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def poll(condition: Callable[[], T], timeout: float, every: float = 0.2) -> T:
+    """Wait until ``condition()`` is truthy and return it; fail after ``timeout`` seconds.
+
+    Tests wait for what they need to see, never a fixed time.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not true after {timeout:.0f} s: {condition}")
+        time.sleep(every)

@@ -80,7 +80,8 @@ def serve(
     out: OutOpt = Path("out"),
 ) -> None:
     """Register the deployments with a running Prefect server and run their flows."""
-    from flows.server import ServerError, healthy, serve_deployments
+    from flows.runtime import ServerError, healthy
+    from flows.server import serve_deployments
 
     url = api or os.environ.get("PREFECT_API_URL")
     if not url:
