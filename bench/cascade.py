@@ -156,10 +156,11 @@ def main() -> None:
 
     from flows.cascade import cascade_flow
     from hierarchy.sources import load_hierarchy
-    from kehoach.cascade import plans_by_unit
-    from kehoach.documents import PLAN_TEMPLATE, plan_context
-    from kehoach.outputs import draft_path, write_if_changed
-    from kehoach.plan import Plan, load_plan
+    from kehoach.cascade.manifest import draft_path
+    from kehoach.cascade.rules import plans_by_unit
+    from kehoach.documents.plan_document import PLAN_TEMPLATE, plan_context
+    from kehoach.io.writing import write_if_changed
+    from kehoach.plan.model import Plan, load_plan
 
     work = Path(tempfile.mkdtemp(prefix="kehoach-bench-"))
     results: dict[str, Any] = {

@@ -31,11 +31,12 @@ def main() -> None:
     args = parser.parse_args()
 
     from hierarchy.sources import load_hierarchy
-    from kehoach.cascade import plans_by_unit
-    from kehoach.intake import reported_tasks
-    from kehoach.periods import Period
-    from kehoach.plan import Plan, load_plan
-    from kehoach.rollup import Snapshot, TaskState, TaskStatus, check_sums, roll_up
+    from kehoach.cascade.rules import plans_by_unit
+    from kehoach.plan.model import Plan, load_plan
+    from kehoach.status.intake import reported_tasks
+    from kehoach.status.models import Snapshot, TaskState, TaskStatus
+    from kehoach.status.periods import Period
+    from kehoach.status.rollup import check_sums, roll_up
 
     t = time.perf_counter()
     h = load_hierarchy(args.source)

@@ -34,7 +34,11 @@ from flows.runtime import opaque, run_name
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from hierarchy.units import Level
-from kehoach.cascade import (
+from kehoach.cascade.drafting import SubtreeJob, draft_subtrees, write_drafts
+from kehoach.cascade.journal import BatchResult, forget_except
+from kehoach.cascade.manifest import Manifest, PlanSummary, write_manifest
+from kehoach.cascade.partition import Partition, partition, slice_for
+from kehoach.cascade.rules import (
     CascadeError,
     CascadeSettings,
     CoverageGap,
@@ -46,11 +50,9 @@ from kehoach.cascade import (
     resolve_issuer_plan,
     wanted,
 )
-from kehoach.documents import PLAN_TEMPLATE, render_plan
-from kehoach.drafts import BatchResult, SubtreeJob, draft_subtrees, forget_except, write_drafts
-from kehoach.outputs import Manifest, OutputError, PlanSummary, check_room, locked, write_manifest
-from kehoach.partition import Partition, partition, slice_for
-from kehoach.plan import Plan, load_plan
+from kehoach.documents.plan_document import PLAN_TEMPLATE, render_plan
+from kehoach.io.writing import OutputError, check_room, locked
+from kehoach.plan.model import Plan, load_plan
 
 ProgressHook = Callable[[int, int, str], None]
 #: Set by an in-process caller (the CLI) to follow progress: (done, total, message).

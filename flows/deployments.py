@@ -15,7 +15,7 @@ from prefect.schedules import Cron
 
 from flows.cascade import cascade_flow
 from flows.rollup import SCHEDULES, TIMEZONE, reminders_flow, report_flow, rollup_flow
-from kehoach.periods import PeriodKind
+from kehoach.status.periods import PeriodKind
 
 #: Reminders go out every Monday at 08:00.
 REMINDER_CRON = "0 8 * * 1"

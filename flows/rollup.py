@@ -18,14 +18,15 @@ from prefect.cache_policies import NO_CACHE
 from flows.runtime import opaque, run_name
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
-from kehoach.cascade import issuer_unit, plans_by_unit
-from kehoach.outputs import slug, write_if_changed
-from kehoach.periods import Period, PeriodKey, PeriodKind, latest_period
-from kehoach.plan import Plan, load_plan
-from kehoach.reminders import Reminder, reminders
-from kehoach.reports import build_report
-from kehoach.rollup import Rollup, Snapshot, roll_up
-from kehoach.store.db import connect, snapshot
+from kehoach.cascade.rules import issuer_unit, plans_by_unit
+from kehoach.io.writing import slug, write_if_changed
+from kehoach.plan.model import Plan, load_plan
+from kehoach.status.models import Snapshot
+from kehoach.status.periods import Period, PeriodKey, PeriodKind, latest_period
+from kehoach.status.reminders import Reminder, reminders
+from kehoach.status.report import build_report
+from kehoach.status.rollup import Rollup, roll_up
+from kehoach.status.store.db import connect, snapshot
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 #: When each period's roll-up runs: 07:00 on the 20th of the period's last month, after the

@@ -26,7 +26,7 @@ from prefect.settings import (
 from prefect.settings.legacy import Setting
 from prefect.utilities.annotations import quote
 
-from kehoach.errors import KehoachError
+from kehoach.io.errors import KehoachError
 
 T = TypeVar("T")
 
@@ -124,7 +124,7 @@ def run_name(kind: str) -> Callable[[], str]:
     def name() -> str:
         from prefect.runtime import flow_run
 
-        from kehoach.plan import load_plan
+        from kehoach.plan.model import load_plan
 
         params = flow_run.parameters
         try:

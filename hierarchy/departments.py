@@ -15,8 +15,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hierarchy.units import ROLE_PATTERN, IssuingBody, Level, Signer, Unit, UnitKind, upper_vi
-from kehoach.errors import HierarchyError
-from kehoach.yamlio import describe_validation_error, load_yaml, strip_lines
+from kehoach.io.errors import HierarchyError
+from kehoach.io.reading import describe_validation_error, load_yaml, strip_lines
 
 DATA_DIR = Path(__file__).parent / "data"
 BUILTIN_RULE_SETS = {"rules-2024": "departments-2024.yaml", "rules-2025": "departments-2025.yaml"}

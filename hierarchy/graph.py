@@ -14,7 +14,7 @@ import networkx as nx
 from pydantic import BaseModel, ConfigDict
 
 from hierarchy.units import Level, Unit
-from kehoach.errors import HierarchyError
+from kehoach.io.errors import HierarchyError
 
 _ADMIN_ORDER = {Level.TRUNG_UONG: 0, Level.TINH: 1, Level.HUYEN: 2, Level.XA: 3}
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from hierarchy.units import Unit, UnitKind, committee_defaults
-from kehoach.errors import HierarchyError
+from kehoach.io.errors import HierarchyError
 
 NATION_ID = "VN"
 

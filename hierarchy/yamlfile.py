@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from hierarchy.departments import RuleSet, load_rule_set
 from hierarchy.units import IssuingBody, Signer, Unit, UnitKind, committee_defaults, upper_vi
-from kehoach.errors import HierarchyError
-from kehoach.yamlio import LINE_KEY, describe_validation_error, load_yaml, strip_lines
+from kehoach.io.errors import HierarchyError
+from kehoach.io.reading import LINE_KEY, describe_validation_error, load_yaml, strip_lines
 
 _DEPARTMENT_TITLE = {
     UnitKind.SO: "GIÁM ĐỐC",

@@ -18,8 +18,8 @@ import pytest
 from docx import Document
 
 from kehoach.cli import app
-from kehoach.documents import PLAN_TEMPLATE
-from kehoach.nd30 import check_docx
+from kehoach.documents.nd30 import check_docx
+from kehoach.documents.plan_document import PLAN_TEMPLATE
 from tests.conftest import EXAMPLES, TINY, refused, runner
 
 Write = Callable[[str, str], Path]

@@ -15,11 +15,11 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from hierarchy.sources import load_hierarchy
-from kehoach.cascade import plans_by_unit
+from kehoach.cascade.rules import plans_by_unit
 from kehoach.cli import app
-from kehoach.intake import sheet_bytes
-from kehoach.periods import Period
-from kehoach.plan import load_plan
+from kehoach.plan.model import load_plan
+from kehoach.status.intake import sheet_bytes
+from kehoach.status.periods import Period
 from tests.conftest import EXAMPLES, refused, runner
 
 PLAN = EXAMPLES / "hoang-mai-67-kh-ubnd.yaml"

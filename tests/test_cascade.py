@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from hierarchy.units import Level, UnitKind, committee_defaults
-from kehoach.cascade import CascadeError, CascadeSettings, Draft, cascade, coverage
-from kehoach.deadline import Deadline
-from kehoach.plan import Assignee, Issuer, Plan, Task, load_plan
+from kehoach.cascade.rules import CascadeError, CascadeSettings, Draft, cascade, coverage
+from kehoach.plan.deadline import Deadline
+from kehoach.plan.model import Assignee, Issuer, Plan, Task, load_plan
 from tests.conftest import EXAMPLES
 
 Write = Callable[[str, str], Path]

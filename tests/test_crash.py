@@ -26,15 +26,15 @@ import sqlalchemy as sa
 
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
-from kehoach.cascade import cascade, plans_by_unit
-from kehoach.demo_data import fill_sheet
-from kehoach.documents import render_plan
-from kehoach.intake import reported_tasks, sheet_bytes
-from kehoach.nd30 import check_docx
-from kehoach.outputs import draft_path
-from kehoach.periods import Period
-from kehoach.plan import Plan, load_plan
-from kehoach.store.db import connect
+from kehoach.cascade.manifest import draft_path
+from kehoach.cascade.rules import cascade, plans_by_unit
+from kehoach.documents.nd30 import check_docx
+from kehoach.documents.plan_document import render_plan
+from kehoach.plan.model import Plan, load_plan
+from kehoach.status.demo import fill_sheet
+from kehoach.status.intake import reported_tasks, sheet_bytes
+from kehoach.status.periods import Period
+from kehoach.status.store.db import connect
 from tests.conftest import EXAMPLES
 
 pytestmark = pytest.mark.slow

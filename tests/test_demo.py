@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from kehoach.cli import app
-from kehoach.nd30 import check_docx
-from kehoach.rollup import Rollup, check_sums
+from kehoach.documents.nd30 import check_docx
+from kehoach.status.rollup import Rollup, check_sums
 from tests.conftest import EXAMPLES
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_api")]

@@ -11,11 +11,11 @@ import pytest
 from docx import Document
 
 from hierarchy.sources import load_hierarchy
-from kehoach.cascade import cascade
-from kehoach.documents import PLAN_TEMPLATE, plan_context, render_plan
-from kehoach.docx_render import TemplateError, compile_template
-from kehoach.nd30 import check_docx
-from kehoach.plan import Plan, load_plan
+from kehoach.cascade.rules import cascade
+from kehoach.documents.docx import TemplateError, compile_template
+from kehoach.documents.nd30 import check_docx
+from kehoach.documents.plan_document import PLAN_TEMPLATE, plan_context, render_plan
+from kehoach.plan.model import Plan, load_plan
 from tests.conftest import EXAMPLES
 
 Write = Callable[[str, str], Path]
@@ -112,7 +112,7 @@ def test_rendering_is_deterministic() -> None:
 def test_context_matches_the_sample_beside_the_template() -> None:
     import json
 
-    from kehoach.documents import PlanContext
+    from kehoach.documents.plan_document import PlanContext
 
     sample = json.loads((PLAN_TEMPLATE.parent / "ke-hoach.sample.json").read_text(encoding="utf-8"))
     context = PlanContext.model_validate(sample)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from flows.cascade import cascade_flow
-from kehoach.nd30 import check_docx
+from kehoach.documents.nd30 import check_docx
 from tests.conftest import EXAMPLES
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -63,8 +63,9 @@ def test_rollup_flow_reads_the_store_and_writes_rollup_json(tmp_path: Path) -> N
     import datetime as dt
 
     from flows.rollup import reminders_flow, rollup_flow
-    from kehoach.rollup import Rollup, TaskState, TaskStatus, check_sums
-    from kehoach.store.db import Provenance, connect, record
+    from kehoach.status.models import TaskState, TaskStatus
+    from kehoach.status.rollup import Rollup, check_sums
+    from kehoach.status.store.db import Provenance, connect, record
 
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     prov = Provenance(

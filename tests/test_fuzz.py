@@ -41,9 +41,11 @@ from hierarchy.departments import DATA_DIR, known_roles
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from hierarchy.units import UnitKind
-from kehoach.cascade import plans_by_unit
-from kehoach.errors import HierarchyError, InputFileError, KehoachError, PlanError
-from kehoach.intake import (
+from kehoach.cascade.rules import plans_by_unit
+from kehoach.io.errors import HierarchyError, InputFileError, KehoachError, PlanError
+from kehoach.io.reading import MAX_DEPTH
+from kehoach.plan.model import Plan, load_plan
+from kehoach.status.intake import (
     CSV_COLUMNS,
     IntakeError,
     read_csv,
@@ -52,10 +54,8 @@ from kehoach.intake import (
     reported_tasks,
     sheet_bytes,
 )
-from kehoach.periods import Period
-from kehoach.plan import Plan, load_plan
-from kehoach.rollup import TaskState
-from kehoach.yamlio import MAX_DEPTH
+from kehoach.status.models import TaskState
+from kehoach.status.periods import Period
 from tests.conftest import EXAMPLES, TINY
 
 PLAN_FILES = sorted(EXAMPLES.glob("*.yaml"))

@@ -10,7 +10,7 @@ import pytest
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from hierarchy.units import Level, UnitKind, committee_defaults
-from kehoach.errors import HierarchyError, InputFileError
+from kehoach.io.errors import HierarchyError, InputFileError
 from tests.conftest import TINY
 
 Write = Callable[[str, str], Path]

@@ -12,11 +12,11 @@ from sqlalchemy import Engine
 
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
-from kehoach.cascade import plans_by_unit
-from kehoach.intake import IntakeError, read_files, sheet_bytes
-from kehoach.periods import Period
-from kehoach.plan import Plan, load_plan
-from kehoach.store.db import connect, record, snapshot
+from kehoach.cascade.rules import plans_by_unit
+from kehoach.plan.model import Plan, load_plan
+from kehoach.status.intake import IntakeError, read_files, sheet_bytes
+from kehoach.status.periods import Period
+from kehoach.status.store.db import connect, record, snapshot
 from tests.conftest import EXAMPLES
 
 Q1 = Period.parse("2024-Q1")

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from hierarchy.sources import load_hierarchy
-from kehoach.cascade import cascade
-from kehoach.documents import render_plan
-from kehoach.plan import load_plan
+from kehoach.cascade.rules import cascade
+from kehoach.documents.plan_document import render_plan
+from kehoach.plan.model import load_plan
 from tests.conftest import EXAMPLES
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")

@@ -58,7 +58,7 @@ def test_nationwide_counts(
 
 
 def test_unknown_province_is_an_error() -> None:
-    from kehoach.errors import HierarchyError
+    from kehoach.io.errors import HierarchyError
 
     with pytest.raises(HierarchyError, match="no province 'Atlantis'"):
         national_units(Structure.Y2024, "Atlantis")

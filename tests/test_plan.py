@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kehoach.deadline import Deadline, Quota, QuotaPeriod, Recurrence, parse_deadline
-from kehoach.errors import InputFileError, PlanError
-from kehoach.plan import Assignee, Group, Plan, load_plan
+from kehoach.io.errors import InputFileError, PlanError
+from kehoach.plan.deadline import Deadline, Quota, QuotaPeriod, Recurrence, parse_deadline
+from kehoach.plan.model import Assignee, Group, Plan, load_plan
 from tests.conftest import EXAMPLES, REPO
 
 Write = Callable[[str, str], Path]

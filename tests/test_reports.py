@@ -18,29 +18,21 @@ from docx.table import Table
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from hierarchy.units import UnitKind, committee_defaults
-from kehoach.cascade import plans_by_unit
-from kehoach.docx_render import TemplateError
-from kehoach.nd30 import check_docx
-from kehoach.periods import Period
-from kehoach.plan import load_plan
-from kehoach.reports import (
+from kehoach.cascade.rules import plans_by_unit
+from kehoach.documents.chart import chart_png
+from kehoach.documents.docx import TemplateError
+from kehoach.documents.nd30 import check_docx
+from kehoach.documents.report_document import (
     REPORT_TEMPLATE,
     ReportContext,
-    chart_png,
     pct_text,
     render_report,
-    report_context,
 )
-from kehoach.rollup import (
-    Figures,
-    PlanIssue,
-    Rollup,
-    Snapshot,
-    TaskState,
-    TaskStatus,
-    UnitRollup,
-    roll_up,
-)
+from kehoach.plan.model import load_plan
+from kehoach.status.models import PlanIssue, Snapshot, TaskState, TaskStatus
+from kehoach.status.periods import Period
+from kehoach.status.report import completion_bars, report_context
+from kehoach.status.rollup import Figures, Rollup, UnitRollup, roll_up
 from tests.conftest import EXAMPLES
 
 Write = Callable[[str, str], Path]
@@ -132,7 +124,7 @@ def _png_size(png: bytes) -> tuple[int, int]:
 
 def test_report_follows_nd30_and_states_the_figures(tiny: Hierarchy, rollup: Rollup) -> None:
     children = _children(rollup, "008")
-    data = render_report(_context(tiny, rollup), chart_png(children))
+    data = render_report(_context(tiny, rollup), chart_png(completion_bars(children)))
     assert check_docx(data, type_name="BÁO CÁO") == []
     text = _text(data)
     f = rollup.unit("008").subtree
@@ -158,7 +150,7 @@ def test_report_follows_nd30_and_states_the_figures(tiny: Hierarchy, rollup: Rol
 
 def test_children_table_has_a_row_per_child(tiny: Hierarchy, rollup: Rollup) -> None:
     children = _children(rollup, "008")
-    data = render_report(_context(tiny, rollup), chart_png(children))
+    data = render_report(_context(tiny, rollup), chart_png(completion_bars(children)))
     table = _results_table(data)
     assert len(table.rows) == 1 + len(children)
     assert [c.text for c in table.rows[0].cells][:3] == ["TT", "Đơn vị", "Số nhiệm vụ"]
@@ -181,7 +173,7 @@ def test_children_table_has_a_row_per_child(tiny: Hierarchy, rollup: Rollup) -> 
 
 
 def test_the_chart_is_embedded_as_a_png(tiny: Hierarchy, rollup: Rollup) -> None:
-    chart = chart_png(_children(rollup, "008"))
+    chart = chart_png(completion_bars(_children(rollup, "008")))
     data = render_report(_context(tiny, rollup), chart)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         media = [n for n in z.namelist() if re.fullmatch(r"word/media/[^/]+\.png", n)]
@@ -191,7 +183,9 @@ def test_the_chart_is_embedded_as_a_png(tiny: Hierarchy, rollup: Rollup) -> None
 
 
 def test_special_characters_print_literally(tiny: Hierarchy, rollup: Rollup) -> None:
-    data = render_report(_context(tiny, rollup), chart_png(_children(rollup, "008")))
+    data = render_report(
+        _context(tiny, rollup), chart_png(completion_bars(_children(rollup, "008")))
+    )
     table = _results_table(data)
     assert NASTY in [r.cells[1].text for r in table.rows]
     text = _text(data)
@@ -229,7 +223,7 @@ def test_more_than_ten_laggards_are_counted_not_listed(rollup: Rollup) -> None:
 def test_a_unit_without_children_has_no_chart_or_table(tiny: Hierarchy, rollup: Rollup) -> None:
     dept = tiny.unit("00340-van-hoa-thong-tin")
     context = report_context(dept, tiny.unit("00340"), REF, PERIOD, rollup.unit(dept.id), [], AS_OF)
-    data = render_report(context, chart_png([]))
+    data = render_report(context, chart_png(completion_bars([])))
     assert check_docx(data, type_name="BÁO CÁO") == []
     assert not any(t.rows[0].cells[0].text == "TT" for t in Document(io.BytesIO(data)).tables)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -248,17 +242,17 @@ def test_chart_keeps_to_a_page_and_names_the_cut(rollup: Rollup) -> None:
         )
         for i in range(90)
     ]
-    sixty, ninety = chart_png(many[:60]), chart_png(many)
+    sixty, ninety = chart_png(completion_bars(many[:60])), chart_png(completion_bars(many))
     assert sixty.startswith(PNG) and ninety.startswith(PNG)
     width, height = _png_size(ninety)
     assert _png_size(sixty) == (width, height)
     assert height / width * 150 < 230  # mm tall at 150 mm wide: fits the text height
-    assert chart_png(many) == ninety  # deterministic
+    assert chart_png(completion_bars(many)) == ninety  # deterministic
 
 
 def test_rendering_is_deterministic(tiny: Hierarchy, rollup: Rollup) -> None:
     context = _context(tiny, rollup)
-    chart = chart_png(_children(rollup, "008"))
+    chart = chart_png(completion_bars(_children(rollup, "008")))
     assert render_report(context, chart) == render_report(context, chart)
 
 
@@ -267,14 +261,14 @@ def test_sample_beside_the_template_renders(tiny: Hierarchy, rollup: Rollup) -> 
         (REPORT_TEMPLATE.parent / "bao-cao.sample.json").read_text(encoding="utf-8")
     )
     context = ReportContext.model_validate(sample)
-    data = render_report(context, chart_png(_children(rollup, "008")))
+    data = render_report(context, chart_png(completion_bars(_children(rollup, "008"))))
     assert check_docx(data, type_name="BÁO CÁO") == []
     assert set(sample) == set(_context(tiny, rollup).model_dump())
 
 
 def test_dollar_signs_in_names_are_not_formulas(rollup: Rollup) -> None:
     line = rollup.unit("00340").model_copy(update={"unit_name": "Phường $x^2$ & {{ y }}"})
-    assert chart_png([line]).startswith(PNG)
+    assert chart_png(completion_bars([line])).startswith(PNG)
 
 
 @pytest.mark.parametrize(
@@ -292,4 +286,4 @@ def test_bad_templates_are_named(
                 data = data.replace(b"{{ summary }}", tag.encode())
             dst.writestr(info, data)
     with pytest.raises(TemplateError, match=message):
-        render_report(_context(tiny, rollup), chart_png([]), broken)
+        render_report(_context(tiny, rollup), chart_png(completion_bars([])), broken)

@@ -13,20 +13,12 @@ from hypothesis import strategies as st
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from hierarchy.units import UnitKind, committee_defaults
-from kehoach.cascade import plans_by_unit
-from kehoach.deadline import Deadline, Quota, QuotaPeriod, Recurrence
-from kehoach.periods import Period, SubmissionDays, latest_period
-from kehoach.plan import Assignee, Issuer, Plan, Task, load_plan
-from kehoach.rollup import (
-    Figures,
-    PlanIssue,
-    QuotaFigure,
-    Snapshot,
-    TaskState,
-    TaskStatus,
-    check_sums,
-    roll_up,
-)
+from kehoach.cascade.rules import plans_by_unit
+from kehoach.plan.deadline import Deadline, Quota, QuotaPeriod, Recurrence
+from kehoach.plan.model import Assignee, Issuer, Plan, Task, load_plan
+from kehoach.status.models import PlanIssue, Snapshot, TaskState, TaskStatus
+from kehoach.status.periods import Period, SubmissionDays, latest_period
+from kehoach.status.rollup import Figures, QuotaFigure, check_sums, roll_up
 from tests.conftest import EXAMPLES
 
 Write = Callable[[str, str], Path]

@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from kehoach.periods import Period
-from kehoach.rollup import PlanIssue, TaskState, TaskStatus
-from kehoach.store.db import Provenance, connect, history, record, snapshot
+from kehoach.status.models import PlanIssue, TaskState, TaskStatus
+from kehoach.status.periods import Period
+from kehoach.status.store.db import Provenance, connect, history, record, snapshot
 
 Q1 = Period.parse("2024-Q1")
 
@@ -114,7 +114,7 @@ def test_postgres_by_url() -> None:
 
 
 def test_unreachable_database_is_one_clear_error(tmp_path: Path) -> None:
-    from kehoach.store.db import StoreError
+    from kehoach.status.store.db import StoreError
 
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")

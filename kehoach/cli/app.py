@@ -22,7 +22,7 @@ from kehoach.cli import (
     template_cmd,
 )
 from kehoach.cli.common import command, console, print_counts
-from kehoach.plan import Plan, load_plan
+from kehoach.plan.model import Plan, load_plan
 
 app = typer.Typer(
     help="kehoach: cascade plans (kế hoạch) down the administrative hierarchy.",
@@ -94,10 +94,10 @@ def demo(
 
 def _demo_status(plan: Path, source: str, out: Path, database: str | None) -> None:
     """Second half of the job: sample units report, the status is rolled up and reported."""
-    from kehoach.demo_data import fill_sheet
-    from kehoach.intake import read_files
-    from kehoach.periods import Period
-    from kehoach.store.db import connect, record
+    from kehoach.status.demo import fill_sheet
+    from kehoach.status.intake import read_files
+    from kehoach.status.periods import Period
+    from kehoach.status.store.db import connect, record
 
     period = Period.parse("2024-Q1")
     _, h, plans, key = status_cmd.load_context(plan, source)

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kehoach.errors import KehoachError
+from kehoach.io.errors import KehoachError
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)

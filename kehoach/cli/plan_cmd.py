@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from kehoach.cascade import late_tasks
+from kehoach.cascade.rules import late_tasks
 from kehoach.cli.common import command, console
-from kehoach.deadline import format_date
-from kehoach.errors import PlanError
-from kehoach.plan import Plan, load_plan
-from kehoach.yamlio import LINE_KEY, load_yaml
+from kehoach.io.errors import PlanError
+from kehoach.io.reading import LINE_KEY, load_yaml
+from kehoach.plan.deadline import format_date
+from kehoach.plan.model import Plan, load_plan
 
 app = typer.Typer(help="Check plans (kế hoạch).", no_args_is_help=True)
 

@@ -13,14 +13,15 @@ from rich.table import Table
 
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
-from kehoach.cascade import plans_by_unit
+from kehoach.cascade.manifest import draft_path
+from kehoach.cascade.rules import plans_by_unit
 from kehoach.cli.common import command, console, warn
-from kehoach.intake import IntakeError, read_files, reported_tasks, sheet_bytes
-from kehoach.outputs import draft_path, inside, write_if_changed
-from kehoach.periods import Period
-from kehoach.plan import Plan, load_plan
-from kehoach.rollup import PlanIssue, TaskState, TaskStatus
-from kehoach.store.db import Provenance, connect, history, record
+from kehoach.io.writing import inside, write_if_changed
+from kehoach.plan.model import Plan, load_plan
+from kehoach.status.intake import IntakeError, read_files, reported_tasks, sheet_bytes
+from kehoach.status.models import PlanIssue, TaskState, TaskStatus
+from kehoach.status.periods import Period
+from kehoach.status.store.db import Provenance, connect, history, record
 
 app = typer.Typer(
     help="Status reported by units: import, set one value, history.", no_args_is_help=True

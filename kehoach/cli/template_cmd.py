@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from kehoach.cli.common import command, console
-from kehoach.documents import lint_plan_template
-from kehoach.docx_render import TemplateError
+from kehoach.documents.docx import TemplateError
+from kehoach.documents.plan_document import lint_plan_template
 
 app = typer.Typer(help="Check DOCX templates (docxtpl).", no_args_is_help=True)
 

@@ -10,10 +10,8 @@ Tiêu ngữ and the issuing body, page numbers from page 2.
 
 from __future__ import annotations
 
-import copy
 import io
 import re
-import zipfile
 from pathlib import Path
 
 from docx import Document
@@ -24,6 +22,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
+
+from kehoach.documents.docx import repack
 
 HERE = Path(__file__).parent
 FONT = "Times New Roman"
@@ -300,27 +300,20 @@ def annex_block(doc: Document) -> None:
 def strip_extras(data: bytes) -> bytes:
     """Drop the default template's thumbnail and duplicate style part (dead weight per draft)."""
     drop = {"docProps/thumbnail.jpeg", "word/stylesWithEffects.xml"}
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            if info.filename in drop:
-                continue
-            body = src.read(info.filename)
-            if info.filename in (
-                "[Content_Types].xml",
-                "_rels/.rels",
-                "word/_rels/document.xml.rels",
-            ):
-                text = body.decode()
-                for name in drop:
-                    leaf = re.escape(name.split("/")[-1])
-                    text = re.sub(rf'<(Override|Relationship)[^>]*{leaf}"[^>]*/>', "", text)
-                body = text.encode()
-            info2 = copy.copy(info)
-            info2.date_time = (1980, 1, 1, 0, 0, 0)
-            dst.writestr(info2, body)
-    return out.getvalue()
+    listings = ("[Content_Types].xml", "_rels/.rels", "word/_rels/document.xml.rels")
+
+    def edit(name: str, body: bytes) -> bytes | None:
+        if name in drop:
+            return None
+        if name not in listings:
+            return body
+        text = body.decode()
+        for dropped in drop:
+            leaf = re.escape(dropped.split("/")[-1])
+            text = re.sub(rf'<(Override|Relationship)[^>]*{leaf}"[^>]*/>', "", text)
+        return text.encode()
+
+    return repack(data, edit)
 
 
 def plan_template() -> bytes:

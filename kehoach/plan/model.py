@@ -17,9 +17,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hierarchy.units import ROLE_PATTERN, IssuingBody, Level, Signer
-from kehoach.deadline import Deadline, Quota, format_date
-from kehoach.errors import PlanError
-from kehoach.yamlio import describe_validation_error, load_yaml, strip_lines
+from kehoach.io.errors import PlanError
+from kehoach.io.reading import describe_validation_error, load_yaml, strip_lines
+from kehoach.plan.deadline import Deadline, Quota, format_date
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 

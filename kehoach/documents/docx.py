@@ -1,4 +1,4 @@
-"""Rendering operators' docxtpl templates to DOCX bytes: compiled once, rendered per unit.
+"""DOCX packages: templates compiled once and rendered per unit, and the one zip writer.
 
 A template is a Word file with docxtpl tags (``{{ x }}``, ``{%p for %}``, ``{%tr for %}``) that
 operators edit in Word, where tags often end up split across runs. docxtpl cleans that XML
@@ -8,6 +8,9 @@ each document only renders the XML parts with tags and zips them with the unchan
 Rendering is autoescaped (an "&" in data must not truncate the document) and sandboxed (a tag
 cannot reach Python internals), undefined names are errors, and output is byte-for-byte
 deterministic for the same input (fixed zip timestamps), so re-runs can compare hashes.
+
+Every DOCX the product writes (plans, reports, the default template itself) goes through the
+zip writer here, :func:`repack` for documents built by another library.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -26,9 +29,12 @@ from typing import Any
 
 import jinja2
 from docxtpl import DocxTemplate
-from jinja2.sandbox import SandboxedEnvironment
 
-from kehoach.errors import KehoachError
+from kehoach.documents.jinja import sandbox
+from kehoach.io.errors import KehoachError
+
+#: The default templates, shipped inside the package (links to templates/docx/ in the source).
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 _TAG = re.compile(rb"\{[{%#]")
 _LEVEL = 6  # deflate level of the rendered parts: level 1 is faster but 30 % larger
@@ -42,10 +48,6 @@ class TemplateError(KehoachError):
 def clean_text(value: str) -> str:
     """Text safe inside WordprocessingML: no control characters, no raw line breaks."""
     return _CONTROL.sub("", value.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
-
-
-def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ _END = struct.Struct("<IHHHHIIH")
 
 def _zip(entries: list[_Entry]) -> bytes:
     """A zip archive of already-compressed entries (deflate), with fixed timestamps.
+
+    The one zip writer: the same input always gives the same bytes.
 
     ``zipfile`` cannot take pre-compressed data, and compressing the template's static parts
     (styles, theme, …) again for every document cost more than rendering it.
@@ -121,6 +125,22 @@ def _zip(entries: list[_Entry]) -> bytes:
     return bytes(out)
 
 
+def repack(data: bytes, edit: Callable[[str, bytes], bytes | None] | None = None) -> bytes:
+    """The package ``data`` (built by docxtpl or python-docx) rewritten by the one zip writer.
+
+    Fixed timestamps make the same document the same bytes. ``edit(name, body)`` may change a
+    part, or drop it by returning None.
+    """
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    entries = []
+    for info in archive.infolist():
+        raw = archive.read(info)
+        body = edit(info.filename, raw) if edit is not None else raw
+        if body is not None:
+            entries.append(_Entry.of(info.filename, body, _LEVEL))
+    return _zip(entries)
+
+
 class CompiledTemplate:
     """A DOCX template ready to render many documents.
 
@@ -139,7 +159,7 @@ class CompiledTemplate:
         except zipfile.BadZipFile:
             raise TemplateError("not a .docx (zip) file", where=path) from None
         cleaner = DocxTemplate(io.BytesIO(raw))
-        env = _environment()
+        env = sandbox()
         parts = []
         for info in archive.infolist():
             data = archive.read(info)

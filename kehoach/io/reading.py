@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from kehoach.errors import InputFileError
+from kehoach.io.errors import InputFileError
 
 LINE_KEY = "__line__"
 

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from pydantic import BaseModel, ConfigDict
 
 from hierarchy.graph import Hierarchy
-from kehoach.periods import Period, SubmissionDays
-from kehoach.plan import Plan
-from kehoach.rollup import Snapshot, TaskState, due_in, latest_statuses, own_tasks, plan_due
+from kehoach.plan.model import Plan
+from kehoach.status.models import Snapshot, TaskState
+from kehoach.status.periods import Period, SubmissionDays
+from kehoach.status.rollup import due_in, latest_statuses, own_tasks, plan_due
 
 
 class Reminder(BaseModel):

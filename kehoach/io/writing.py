@@ -12,7 +12,6 @@ the same folder at once, and sweeps away the temporary files a killed run left b
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import errno
 import fcntl
 import hashlib
@@ -24,12 +23,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
-from hierarchy.graph import Hierarchy
-from hierarchy.units import Unit
-from kehoach.errors import KehoachError
-from kehoach.plan import Plan
+from kehoach.io.errors import KehoachError
 
 _SLUG_STRIP = re.compile(r"[^a-z0-9]+")
 
@@ -58,17 +52,6 @@ def slug(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.replace("Đ", "D").replace("đ", "d"))
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     return _SLUG_STRIP.sub("-", text).strip("-")[:60] or "x"
-
-
-def draft_path(h: Hierarchy, unit: Unit) -> Path:
-    """drafts/<province>/<district>/<ward>/<unit-id>-<slug>.docx, relative to the output folder.
-
-    Folders are the administrative units from the root down to the unit's own (a department
-    sits in its unit's folder), each named ``<id>-<slug>``.
-    """
-    chain = [u for u in h.path(unit.id) if not u.is_department]
-    folders = [f"{u.id}-{slug(u.short_name)}" for u in chain]
-    return Path("drafts", *folders, f"{unit.id}-{slug(unit.name)}.docx")
 
 
 def sha256(data: bytes) -> str:
@@ -171,53 +154,3 @@ def check_room(root: Path, need: int) -> None:
             "free some space or choose another --out",
             where=root,
         )
-
-
-class PlanSummary(BaseModel):
-    """The plan a cascade started from, as the manifest names it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    number: str | None
-    date: dt.date | None
-    issuer: str
-    summary: str
-
-    @classmethod
-    def of(cls, plan: Plan) -> PlanSummary:
-        return cls(
-            number=None if plan.is_draft else plan.number_symbol,
-            date=plan.date,
-            issuer=plan.issuer.name,
-            summary=plan.summary,
-        )
-
-
-class ManifestEntry(BaseModel):
-    """One draft written by a cascade."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    unit_id: str
-    unit_name: str
-    level: str
-    parent_unit_id: str | None
-    parent_plan: str
-    path: str
-    sha256: str
-
-
-class Manifest(BaseModel):
-    """out/manifest.json: the plan and every draft, with paths relative to the output folder."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    plan: PlanSummary
-    hierarchy: str
-    drafts: list[ManifestEntry]
-
-
-def write_manifest(root: Path, manifest: Manifest) -> bool:
-    """Write the manifest last, atomically; True if it changed."""
-    data = (manifest.model_dump_json(indent=2) + "\n").encode("utf-8")
-    return write_if_changed(root, Path("manifest.json"), data)

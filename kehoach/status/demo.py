@@ -12,9 +12,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from kehoach.intake import HEADER_ROW, META, SHEET
-from kehoach.periods import Period
-from kehoach.rollup import TaskState
+from kehoach.status.intake import HEADER_ROW, META, SHEET
+from kehoach.status.models import TaskState
+from kehoach.status.periods import Period
 
 
 def fill_sheet(path: Path, period: Period, seed: str) -> None:

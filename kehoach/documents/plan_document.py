@@ -16,11 +16,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from hierarchy.departments import role_descriptions
-from kehoach.docx_render import clean_text, compile_template
-from kehoach.nd30 import check_docx
-from kehoach.plan import Assignee, Plan, Section
+from kehoach.documents.docx import TEMPLATES, clean_text, compile_template
+from kehoach.documents.nd30 import check_docx
+from kehoach.plan.model import Assignee, Plan, Section
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "docx"
 PLAN_TEMPLATE = TEMPLATES / "ke-hoach.docx"
 
 _ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]

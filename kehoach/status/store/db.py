@@ -26,10 +26,10 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.orm import Session
 
-from kehoach.errors import KehoachError
-from kehoach.periods import Period
-from kehoach.rollup import PlanIssue, Snapshot, TaskState, TaskStatus
-from kehoach.store.tables import PlanIssueRow, Submission, TaskStatusRow
+from kehoach.io.errors import KehoachError
+from kehoach.status.models import PlanIssue, Snapshot, TaskState, TaskStatus
+from kehoach.status.periods import Period
+from kehoach.status.store.tables import PlanIssueRow, Submission, TaskStatusRow
 
 DEFAULT_URL = "sqlite:///data/kehoach.sqlite3"
 MIGRATIONS = Path(__file__).parent / "migrations"

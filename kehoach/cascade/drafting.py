@@ -2,12 +2,8 @@
 
 Kept out of ``flows/`` so it is testable without Prefect, and so a worker process can run it:
 the flow only decides batches. A batch of subtrees is drafted depth-first, holding only the
-plans on the current path, so memory stays flat however many units there are.
-
-A finished batch leaves a journal entry (``out/.kehoach/batches/<key>.json``: its manifest
-entries) after its last draft is in place. The key hashes everything the batch's drafts
-depend on, so a re-run after a crash, or with nothing changed, skips each batch whose entry
-is there and whose drafts are still on disk as written, and drafts only what is missing.
+plans on the current path, so memory stays flat however many units there are. A batch an
+earlier run finished is skipped (:mod:`kehoach.cascade.journal`).
 """
 
 from __future__ import annotations
@@ -15,41 +11,18 @@ from __future__ import annotations
 import hashlib
 import resource
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from hierarchy.graph import Hierarchy
-from kehoach.cascade import CascadeSettings, Draft, child_draft, wanted
-from kehoach.documents import PLAN_TEMPLATE, render_plan
-from kehoach.docx_render import compile_template
-from kehoach.outputs import STATE, ManifestEntry, draft_path, inside, sha256, write_if_changed
-from kehoach.plan import Plan
-
-JOURNAL = STATE / "batches"
-_CODE = (Path(__file__).parent, Path(__file__).parents[1] / "hierarchy")
-
-
-class BatchResult(BaseModel):
-    """What a batch wrote: its manifest entries, and how many files actually changed."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    entries: list[ManifestEntry]
-    written: int
-    skipped: int = 0  # drafts of batches a previous run had finished
-    peak_mb: float = 0.0  # the peak memory of the process that drafted it
-    journal_keys: list[str] = []  # the journal entries of the batches
-
-    def __add__(self, other: BatchResult) -> BatchResult:
-        return BatchResult(
-            entries=self.entries + other.entries,
-            written=self.written + other.written,
-            skipped=self.skipped + other.skipped,
-            peak_mb=max(self.peak_mb, other.peak_mb),
-            journal_keys=self.journal_keys + other.journal_keys,
-        )
+from kehoach.cascade.journal import BatchResult, code_fingerprint, finished, journal
+from kehoach.cascade.manifest import ManifestEntry, draft_path
+from kehoach.cascade.rules import CascadeSettings, Draft, child_draft, wanted
+from kehoach.documents.docx import compile_template
+from kehoach.documents.plan_document import PLAN_TEMPLATE, render_plan
+from kehoach.io.writing import sha256, write_if_changed
+from kehoach.plan.model import Plan
 
 
 def parent_plan_text(draft: Draft) -> str:
@@ -104,18 +77,6 @@ class SubtreeJob(BaseModel):
     journal: bool = True  # skip the batch if a previous run finished it; journal it if not
 
 
-@cache
-def code_fingerprint() -> str:
-    """A hash of the code and data that shape a draft (kehoach and hierarchy packages)."""
-    digest = hashlib.sha256()
-    for folder in _CODE:
-        for path in sorted(folder.rglob("*")):
-            if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
-                digest.update(path.relative_to(folder).as_posix().encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def batch_key(job: SubtreeJob, h: Hierarchy) -> str:
     """What the drafts of ``job`` depend on, hashed: the code, template, settings, the
     parents' plans, and every unit of the subtrees and above them (folder names)."""
@@ -130,36 +91,6 @@ def batch_key(job: SubtreeJob, h: Hierarchy) -> str:
                 if job.scope is None or unit.id in job.scope:
                     digest.update(unit.model_dump_json().encode())
     return digest.hexdigest()
-
-
-def finished(out: Path, key: str) -> BatchResult | None:
-    """The journal entry of a finished batch, if it is there and its drafts are intact."""
-    try:
-        entry = inside(out, JOURNAL / f"{key}.json").read_bytes()
-        done = BatchResult.model_validate_json(entry)
-        for e in done.entries:
-            if sha256(inside(out, Path(e.path)).read_bytes()) != e.sha256:
-                return None
-    except (OSError, ValidationError):
-        return None  # missing, half-read or edited since: draft the batch again
-    return BatchResult(
-        entries=done.entries, written=0, skipped=len(done.entries), journal_keys=[key]
-    )
-
-
-def journal(out: Path, key: str, result: BatchResult) -> None:
-    """Record a finished batch, after its drafts are in place."""
-    data = BatchResult(entries=result.entries, written=0).model_dump_json().encode()
-    write_if_changed(out, JOURNAL / f"{key}.json", data)
-
-
-def forget_except(out: Path, keys: set[str]) -> int:
-    """Remove journal entries of batches not in ``keys`` (an older plan or hierarchy)."""
-    folder = out / JOURNAL
-    stale = [p for p in folder.glob("*.json") if p.stem not in keys] if folder.is_dir() else []
-    for path in stale:
-        path.unlink(missing_ok=True)
-    return len(stale)
 
 
 def draft_subtrees(job: SubtreeJob, h: Hierarchy) -> BatchResult:

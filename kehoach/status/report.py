@@ -1,95 +1,33 @@
-"""The periodic report (BÁO CÁO) of one unit for one period: words, chart and document.
+"""The periodic report (BÁO CÁO) of one unit for one period: what it says.
 
 A unit reports upward each period (ND 09/2019) on how the plan is going below it. The
-roll-up (``kehoach.rollup``) has the figures; this module turns one unit's line and its
-children's lines into what ``templates/docx/bao-cao.docx`` prints: the ND30 header, a body
-stating the four buckets, the quotas, the plans issued and the reports in, a chart of
-completion per child and a table of the children, and the signature block. The clerk edits
-the draft before signing, so the wording is plain and every figure is in the text.
-
-Unlike plans (``kehoach.documents``), reports are rendered one at a time with a picture in
-each, which the compile-once renderer cannot embed; docxtpl renders them directly here with
-the same safety settings (sandboxed, autoescaped, undefined names are errors).
+roll-up (:mod:`kehoach.status.rollup`) has the figures; this module turns one unit's line and
+its children's lines into what ``bao-cao.docx`` prints (:mod:`kehoach.documents.report_document`):
+the ND30 header, a body stating the four buckets, the quotas, the plans issued and the
+reports in, a chart of completion per child and a table of the children, and the signature
+block. The clerk edits the draft before signing, so the wording is plain and every figure is
+in the text.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Mapping
 from datetime import date
-from pathlib import Path
-
-import jinja2
-from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage
-from jinja2.sandbox import SandboxedEnvironment
-from pydantic import BaseModel, ConfigDict
 
 from hierarchy.graph import Hierarchy
 from hierarchy.units import Unit
-from kehoach.deadline import Quota, format_date
-from kehoach.documents import TEMPLATES, Block
-from kehoach.docx_render import TemplateError, clean_text
-from kehoach.periods import Period
-from kehoach.plan import Plan
-from kehoach.rollup import Figures, QuotaFigure, Rollup, UnitRollup
-from kehoach.wording import cited_name, in_sentence
+from kehoach.documents.chart import chart_png
+from kehoach.documents.docx import clean_text
+from kehoach.documents.plan_document import Block
+from kehoach.documents.report_document import ChildRow, ReportContext, pct_text, render_report
+from kehoach.plan.deadline import Quota, format_date
+from kehoach.plan.model import Plan
+from kehoach.plan.wording import cited_name, in_sentence
+from kehoach.status.periods import Period
+from kehoach.status.rollup import Figures, QuotaFigure, Rollup, UnitRollup
 
-REPORT_TEMPLATE = TEMPLATES / "bao-cao.docx"
-CHART_MAX_UNITS = 60
 NAMED_MAX = 10
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _BLANK = " " * 6  # a draft leaves the number and the day blank (ND30 PL1 II.3.c, II.4.c)
-
-
-class ChildRow(BaseModel):
-    """One row of the children's table, as printed."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    stt: str
-    name: str
-    tasks: int
-    done_on_time: int
-    done_late: int
-    open_on_time: int
-    open_overdue: int
-    pct_done: str
-    plans: str
-    reports: str
-
-
-class ReportContext(BaseModel):
-    """Everything ``bao-cao.docx`` prints except the chart; the names are the template's tags.
-
-    The body is split in two (``blocks`` before the chart and the table, ``closing_blocks``
-    after) so the table sits in section II and the body still ends with "./.".
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    issuer_superior: str | None
-    issuer_lines: list[str]
-    number_line: str
-    dateline: str
-    summary: str
-    blocks: list[Block]
-    table_caption: str
-    children: list[ChildRow]
-    closing_blocks: list[Block]
-    recipients: list[str]
-    signer_authority: str | None
-    signer_title: str
-    signer_name: str
-
-
-def pct_text(value: float | None) -> str:
-    """A percentage as Vietnamese documents print it: "66,7", "100"; "-" when undefined."""
-    if value is None:
-        return "-"
-    text = f"{value:.1f}".replace(".", ",")
-    return text[:-2] if text.endswith(",0") else text
 
 
 def _share(part: int, whole: int) -> str:
@@ -305,119 +243,6 @@ def report_context(
     )
 
 
-def chart_png(children: list[UnitRollup]) -> bytes:
-    """A horizontal bar chart of completion (%) per child, lowest first, as PNG bytes.
-
-    Lowest first because the report is read to find who lags; beyond 60 children only the
-    60 lowest are drawn (the title says so), as more bars would not fit a page. Output is
-    byte-for-byte the same for the same input (no timestamps or version in the PNG), so
-    rendered reports can be compared by hash.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    bars = sorted(
-        ((c.subtree.pct_done or 0.0, c.unit_name) for c in children),
-        key=lambda bar: (bar[0], bar[1]),
-    )
-    title = "Tỷ lệ hoàn thành nhiệm vụ của các đơn vị trực thuộc (%)"
-    if len(bars) > CHART_MAX_UNITS:
-        title = (
-            f"Tỷ lệ hoàn thành nhiệm vụ (%): {CHART_MAX_UNITS} đơn vị thấp nhất "
-            f"trong tổng số {len(bars)} đơn vị"
-        )
-        bars = bars[:CHART_MAX_UNITS]
-    n = max(len(bars), 1)
-    # A bar per 0.3 in up to 25 units, then thinner bars, so the picture (150 mm wide in
-    # the document) stays under ~210 mm tall with 60 units.
-    per_bar = min(0.3, 7.6 / n)
-    font = min(9.0, max(6.0, per_bar * 72 * 0.75))
-    # parse_math off: a "$" in a unit's name is printed, not read as a formula.
-    with plt.rc_context(
-        {"font.family": "DejaVu Sans", "font.size": font, "text.parse_math": False}
-    ):
-        # Constrained layout makes room for the names and centres the title on the figure
-        # (over the axes alone it runs off the right edge).
-        height = max(1.8, 1.0 + per_bar * n)
-        fig, ax = plt.subplots(figsize=(6.3, height), layout="constrained")
-        try:
-            names = [_wrap(name) for _, name in bars]
-            values = [v for v, _ in bars]
-            ys = list(range(len(bars)))
-            ax.barh(ys, values, height=0.65, color="#2f5d8a")
-            ax.set_yticks(ys, names)
-            ax.set_ylim(n - 0.4, -0.6)  # lowest at the top, little padding
-            ax.set_xlim(0, 112)
-            ax.set_xticks([0, 20, 40, 60, 80, 100])
-            ax.xaxis.grid(True, color="#cccccc", linewidth=0.6)
-            ax.set_axisbelow(True)
-            for y, v in zip(ys, values, strict=True):
-                ax.text(v + 1, y, pct_text(v), va="center", fontsize=font)
-            if not bars:
-                ax.set_yticks([])
-                ax.text(50, 0, "Không có đơn vị trực thuộc", ha="center", va="center")
-            fig.suptitle(title, fontsize=font + 1, fontweight="bold")
-            for side in ("top", "right"):
-                ax.spines[side].set_visible(False)
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=120, metadata={"Software": None})
-        finally:
-            plt.close(fig)
-    return buf.getvalue()
-
-
-def _wrap(name: str, width: int = 34) -> str:
-    """Long unit names on two lines, so the bars keep their room."""
-    if len(name) <= width:
-        return name
-    cut = name.rfind(" ", 0, width)
-    if cut <= 0:
-        return name
-    return f"{name[:cut]}\n{name[cut + 1 :]}"
-
-
-def _fixed_times(data: bytes) -> bytes:
-    """The same .docx with fixed zip timestamps: the same report gives the same bytes."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            clone = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            clone.compress_type = zipfile.ZIP_DEFLATED
-            clone.external_attr = 0o644 << 16
-            dst.writestr(clone, src.read(info), compresslevel=6)
-    return out.getvalue()
-
-
-def render_report(context: ReportContext, chart: bytes, template: Path = REPORT_TEMPLATE) -> bytes:
-    """The .docx bytes of a report: ``context`` and the ``chart`` PNG in ``template``.
-
-    Sandboxed and autoescaped like every render: "&", "<" or "{{" in a unit's name print as
-    written and cannot break the XML or run as a tag. A template an operator broke in Word
-    raises TemplateError naming the template, as the plan renderer does.
-    """
-    if not template.is_file():
-        raise TemplateError("cannot read template: no such file", where=template)
-    tpl = DocxTemplate(str(template))
-    env = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
-    values = context.model_dump()
-    values["chart"] = InlineImage(tpl, io.BytesIO(chart), width=Mm(150))
-    try:
-        tpl.render(values, jinja_env=env, autoescape=True)
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(f"template syntax error: {exc.message}", where=template) from None
-    except jinja2.UndefinedError as exc:
-        names = ", ".join(["chart", *sorted(ReportContext.model_fields)])
-        raise TemplateError(f"{exc.message}; the context has: {names}", where=template) from None
-    except jinja2.exceptions.SecurityError as exc:
-        raise TemplateError(f"forbidden in a template: {exc}", where=template) from None
-    buf = io.BytesIO()
-    tpl.save(buf)
-    return _fixed_times(buf.getvalue())
-
-
 def build_report(h: Hierarchy, plan: Plan, rollup: Rollup, unit_id: str, period: Period) -> bytes:
     """The BÁO CÁO draft of one unit for one period, from a computed roll-up."""
     unit = h.unit(unit_id)
@@ -438,4 +263,9 @@ def build_report(h: Hierarchy, plan: Plan, rollup: Rollup, unit_id: str, period:
         rollup.as_of,
         quotas=quotas,
     )
-    return render_report(context, chart_png(children))
+    return render_report(context, chart_png(completion_bars(children)))
+
+
+def completion_bars(children: list[UnitRollup]) -> list[tuple[float, str]]:
+    """What the chart draws: each child's completion (%) of its whole subtree, and its name."""
+    return [(c.subtree.pct_done or 0.0, c.unit_name) for c in children]

@@ -24,12 +24,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from hierarchy.graph import Hierarchy
 from hierarchy.units import Unit
-from kehoach.documents import assignee_text
-from kehoach.errors import KehoachError
-from kehoach.periods import Period
-from kehoach.plan import Plan, Task
-from kehoach.rollup import PlanIssue, TaskState, TaskStatus, due_in, own_tasks, quota_target
-from kehoach.store.db import Provenance
+from kehoach.documents.plan_document import assignee_text
+from kehoach.io.errors import KehoachError
+from kehoach.plan.model import Plan, Task
+from kehoach.status.models import PlanIssue, TaskState, TaskStatus
+from kehoach.status.periods import Period
+from kehoach.status.rollup import due_in, own_tasks, quota_target
+from kehoach.status.store.db import Provenance
 
 SHEET = "BaoCao"
 HEADER_ROW = 10

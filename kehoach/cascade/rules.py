@@ -17,10 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hierarchy.graph import Hierarchy
 from hierarchy.units import Level, Unit
-from kehoach.deadline import Deadline
-from kehoach.errors import KehoachError
-from kehoach.plan import Assignee, DocumentRef, Group, Issuer, Plan, Recipient, Section, Task
-from kehoach.wording import (
+from kehoach.io.errors import KehoachError
+from kehoach.plan.deadline import Deadline
+from kehoach.plan.model import Assignee, DocumentRef, Group, Issuer, Plan, Recipient, Section, Task
+from kehoach.plan.wording import (
     Rewording,
     cited_name,
     departments_phrase,

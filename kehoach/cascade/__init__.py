@@ -1,0 +1,1 @@
+"""The cascade: a parent plan becomes the draft of every unit below its issuer."""

@@ -1,0 +1,86 @@
+"""The batch journal: which batches of a cascade are finished, so a re-run skips them.
+
+A finished batch leaves an entry (``out/.kehoach/batches/<key>.json``: its manifest entries)
+after its last draft is in place. The key hashes everything the batch's drafts depend on, so
+a re-run after a crash, or with nothing changed, skips each batch whose entry is there and
+whose drafts are still on disk as written, and drafts only what is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+import hierarchy
+import kehoach
+from kehoach.cascade.manifest import ManifestEntry
+from kehoach.io.writing import STATE, inside, sha256, write_if_changed
+
+JOURNAL = STATE / "batches"
+_CODE = (Path(kehoach.__file__).parent, Path(hierarchy.__file__).parent)
+
+
+class BatchResult(BaseModel):
+    """What a batch wrote: its manifest entries, and how many files actually changed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    entries: list[ManifestEntry]
+    written: int
+    skipped: int = 0  # drafts of batches a previous run had finished
+    peak_mb: float = 0.0  # the peak memory of the process that drafted it
+    journal_keys: list[str] = []  # the journal entries of the batches
+
+    def __add__(self, other: BatchResult) -> BatchResult:
+        return BatchResult(
+            entries=self.entries + other.entries,
+            written=self.written + other.written,
+            skipped=self.skipped + other.skipped,
+            peak_mb=max(self.peak_mb, other.peak_mb),
+            journal_keys=self.journal_keys + other.journal_keys,
+        )
+
+
+@cache
+def code_fingerprint() -> str:
+    """A hash of the code and data that shape a draft (kehoach and hierarchy packages)."""
+    digest = hashlib.sha256()
+    for folder in _CODE:
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(folder).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def finished(out: Path, key: str) -> BatchResult | None:
+    """The journal entry of a finished batch, if it is there and its drafts are intact."""
+    try:
+        entry = inside(out, JOURNAL / f"{key}.json").read_bytes()
+        done = BatchResult.model_validate_json(entry)
+        for e in done.entries:
+            if sha256(inside(out, Path(e.path)).read_bytes()) != e.sha256:
+                return None
+    except (OSError, ValidationError):
+        return None  # missing, half-read or edited since: draft the batch again
+    return BatchResult(
+        entries=done.entries, written=0, skipped=len(done.entries), journal_keys=[key]
+    )
+
+
+def journal(out: Path, key: str, result: BatchResult) -> None:
+    """Record a finished batch, after its drafts are in place."""
+    data = BatchResult(entries=result.entries, written=0).model_dump_json().encode()
+    write_if_changed(out, JOURNAL / f"{key}.json", data)
+
+
+def forget_except(out: Path, keys: set[str]) -> int:
+    """Remove journal entries of batches not in ``keys`` (an older plan or hierarchy)."""
+    folder = out / JOURNAL
+    stale = [p for p in folder.glob("*.json") if p.stem not in keys] if folder.is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)

@@ -1,0 +1,1 @@
+"""What every layer stands on: the errors operators see, reading input, writing files."""
