@@ -157,7 +157,7 @@ def main() -> None:
     from flows.cascade import cascade_flow
     from hierarchy.sources import load_hierarchy
     from kehoach.cascade.manifest import draft_path
-    from kehoach.cascade.rules import plans_by_unit
+    from kehoach.cascade.walk import plans_by_unit
     from kehoach.documents.plan_document import PLAN_TEMPLATE, plan_context
     from kehoach.io.writing import write_if_changed
     from kehoach.plan.model import Plan, load_plan

@@ -31,7 +31,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from hierarchy.sources import load_hierarchy
-    from kehoach.cascade.rules import plans_by_unit
+    from kehoach.cascade.walk import plans_by_unit
     from kehoach.plan.model import Plan, load_plan
     from kehoach.status.intake import reported_tasks
     from kehoach.status.models import Snapshot, TaskState, TaskStatus

@@ -15,10 +15,12 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.runtime import opaque, run_name
+from flows.runtime import one_line_errors, opaque, run_name
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
-from kehoach.cascade.rules import issuer_unit, plans_by_unit
+from kehoach.cascade.manifest import plan_folder
+from kehoach.cascade.rules import issuer_unit
+from kehoach.cascade.walk import plans_by_unit
 from kehoach.io.writing import slug, write_if_changed
 from kehoach.plan.model import Plan, load_plan
 from kehoach.status.models import Snapshot
@@ -64,6 +66,7 @@ def compute_rollup(
 
 
 @flow(name="rollup", flow_run_name=run_name("rollup"))
+@one_line_errors
 def rollup_flow(
     plan: Path,
     hierarchy: str = "hanoi-2024",
@@ -80,7 +83,7 @@ def rollup_flow(
         period: 2024-Q1, 2024-6M, 2024-9M or 2024-Y; empty = the latest period whose cut-off
             has passed.
         as_of: Date the figures are as of; empty = the period's deadline, or today if earlier.
-        out: Folder rollup.json is written to.
+        out: Output folder; rollup-<period>.json goes to the plan's folder in it.
         database_url: Status database; empty = KEHOACH_DATABASE_URL or the SQLite default.
     """
     logger = get_run_logger()
@@ -94,7 +97,11 @@ def rollup_flow(
     plans = derive_plans(opaque(parent_plan), opaque(h))
     snap = read_status(database_url, key, the_period)
     result = compute_rollup(opaque(h), opaque(plans), opaque(snap), the_period, the_date, key, root)
-    write_if_changed(out, Path("rollup.json"), (result.model_dump_json(indent=2) + "\n").encode())
+    write_if_changed(
+        plan_folder(out, parent_plan, hierarchy),
+        Path(f"rollup-{the_period.key}.json"),
+        (result.model_dump_json(indent=2) + "\n").encode(),
+    )
     top = result.unit(root)
     rows = [
         {
@@ -127,6 +134,7 @@ def rollup_flow(
 
 
 @flow(name="reminders", flow_run_name=run_name("reminders"))
+@one_line_errors
 def reminders_flow(
     plan: Path,
     hierarchy: str = "hanoi-2024",
@@ -167,7 +175,7 @@ def reminders_flow(
 def render_report_task(
     h: Hierarchy, plan: Plan, result: Rollup, unit_id: str, period: Period, out: Path
 ) -> Path:
-    """Render one unit's BÁO CÁO and write it (atomically) under out/reports/."""
+    """Render one unit's BÁO CÁO and write it (atomically) under <plan folder>/reports/."""
     unit = h.unit(unit_id)
     relative = Path("reports", f"{unit.id}-{slug(unit.name)}.{period.key}.docx")
     write_if_changed(out, relative, build_report(h, plan, result, unit_id, period))
@@ -175,6 +183,7 @@ def render_report_task(
 
 
 @flow(name="report", flow_run_name=run_name("report"))
+@one_line_errors
 def report_flow(
     plan: Path,
     unit: str,
@@ -192,7 +201,7 @@ def report_flow(
         hierarchy: hanoi-2024, hanoi-2025, vn-2024, vn-2025, or a hierarchy YAML file.
         period: 2024-Q1, 2024-6M, 2024-9M or 2024-Y; empty = the latest passed period.
         as_of: Date the figures are as of; empty = the unit's report deadline, or today.
-        out: Folder; the report goes to out/reports/.
+        out: Output folder; the report goes to reports/ in the plan's folder there.
         database_url: Status database; empty = KEHOACH_DATABASE_URL or the SQLite default.
     """
     the_period = Period.parse(period) if period else latest_period(as_of or dt.date.today())
@@ -205,8 +214,9 @@ def report_flow(
     plans = derive_plans(opaque(parent_plan), opaque(h))
     snap = read_status(database_url, key, the_period)
     result = compute_rollup(opaque(h), opaque(plans), opaque(snap), the_period, the_date, key, root)
+    folder = plan_folder(out, parent_plan, hierarchy)
     path = render_report_task(
-        opaque(h), opaque(parent_plan), opaque(result), target.id, the_period, out
+        opaque(h), opaque(parent_plan), opaque(result), target.id, the_period, folder
     )
     get_run_logger().info("Report of %s for %s: %s", target.name, the_period.key, path)
     return path

@@ -8,13 +8,15 @@ longer wait, so that a machine too busy to start it gets one line that says what
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar, cast
 
 from prefect.settings import (
     PREFECT_API_URL,
@@ -24,11 +26,14 @@ from prefect.settings import (
     temporary_settings,
 )
 from prefect.settings.legacy import Setting
+from prefect.states import Failed
 from prefect.utilities.annotations import quote
 
 from kehoach.io.errors import KehoachError
 
 T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 #: How long the embedded API may take to start (Prefect's default, 20 s, is too short for a
 #: busy machine). ``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS`` set by hand wins.
@@ -103,6 +108,47 @@ def quiet_prefect(warn: Callable[[str], None] = print) -> Iterator[None]:
     finally:
         for lg, propagate in zip(run_loggers, before, strict=True):
             lg.propagate = propagate
+
+
+class _InputErrorsInOneLine(logging.Filter):
+    """Run logs without a traceback for bad input (a :class:`KehoachError`).
+
+    Prefect logs a failing task's exception with its traceback; for input an operator can
+    fix, the flow logs the one-line message instead (:func:`one_line_errors`), so the task's
+    record is dropped. Tracebacks of real bugs stay.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, KehoachError)
+
+
+for _name in ("prefect.flow_runs", "prefect.task_runs"):
+    logging.getLogger(_name).addFilter(_InputErrorsInOneLine())
+
+
+def one_line_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a flow so bad input fails its run with the input error's one line.
+
+    The run's state message is the error itself ("plan.yaml: no such file"), and its log has
+    that line once, with no traceback; called from Python, the flow still raises the error.
+    Other exceptions (bugs) propagate as Prefect reports them, traceback included.
+    """
+
+    @wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except KehoachError as exc:
+            from prefect import get_run_logger
+
+            get_run_logger().error("%s", exc)
+            return cast(R, Failed(message=str(exc), data=exc))
+
+    # Prefect builds the run's parameters from the signature, resolving its annotations in
+    # the function's module; resolve them here in the flow's own module, not this one.
+    run.__signature__ = inspect.signature(fn, eval_str=True)  # type: ignore[attr-defined]
+    return run
 
 
 def opaque(value: T) -> T:

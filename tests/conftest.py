@@ -88,6 +88,14 @@ def refused(root: Path, args: list[str], pattern: str) -> str:
     return lines[0]
 
 
+def plan_dir(out: Path, plan: Path, hierarchy: str = "hanoi-2024") -> Path:
+    """Where a cascade of the plan file ``plan`` over ``hierarchy`` writes under ``out``."""
+    from kehoach.cascade.manifest import plan_folder
+    from kehoach.plan.model import load_plan
+
+    return plan_folder(out, load_plan(plan), hierarchy)
+
+
 def free_port() -> int:
     """A TCP port nobody listens on now, for a server a test starts."""
     with socket.socket() as s:

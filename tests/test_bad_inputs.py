@@ -227,7 +227,7 @@ class TestCascadeRefuses:
         refused(
             tmp_path,
             self.cascade(tmp_path, "--from", "Quận Đống Đa"),
-            r"Quận Đống Đa \(006\) is not below the plan's issuer 008",
+            r"Quận Đống Đa \(006\) is not below the plan's issuer Quận Hoàng Mai \(008\)",
         )
 
     @pytest.mark.parametrize("case", TEMPLATES)
@@ -242,12 +242,12 @@ class TestCascadeRefuses:
     def test_a_read_only_folder(self, tmp_path: Path, mounted: Mount) -> None:
         folder = mounted(tmp_path / "ro", "ro")
         args = ["cascade", str(PLAN_67), "-H", str(HOANG_MAI), "--out", str(folder / "out")]
-        refused(tmp_path, args, r"out: cannot write in .*/ro: Read-only file system")
+        refused(tmp_path, args, r"/008-67-kh-ubnd-2024/hoang-mai: cannot write in .*/ro: Read-only")
 
     def test_a_full_disk(self, tmp_path: Path, mounted: Mount) -> None:
         folder = mounted(tmp_path / "full", "size=64k")
         args = ["cascade", str(PLAN_67), "-H", str(HOANG_MAI), "--out", str(folder / "out")]
-        refused(tmp_path, args, r"out: 0\.\d MB free, and the drafts need about \d+\.\d MB")
+        refused(tmp_path, args, r"/hoang-mai: 0\.\d MB free, and the drafts need about \d+\.\d MB")
 
 
 Mount = Callable[[Path, str], Path]

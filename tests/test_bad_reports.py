@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from hierarchy.sources import load_hierarchy
-from kehoach.cascade.rules import plans_by_unit
+from kehoach.cascade.walk import plans_by_unit
 from kehoach.cli import app
 from kehoach.plan.model import load_plan
 from kehoach.status.intake import sheet_bytes

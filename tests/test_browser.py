@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from flows.server import ServerConfig, start_server, stop
-from tests.conftest import EXAMPLES, REPO
+from tests.conftest import EXAMPLES, REPO, plan_dir
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
@@ -101,14 +101,9 @@ def test_operator_runs_a_cascade_from_a_deployment_and_sees_it_in_the_ui(tmp_pat
         assert "COMPLETED" in triggered.stdout
         url = triggered.stdout.strip().split(" — ")[-1].split()[0]
         assert url.startswith(config.ui_url)
-        assert (
-            len(
-                json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))[
-                    "drafts"
-                ]
-            )
-            == 6
-        )
+        folder = plan_dir(tmp_path / "out", EXAMPLES / "hoang-mai-67-kh-ubnd.yaml")
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        assert len(manifest["drafts"]) == 6
 
         with playwright.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
@@ -117,7 +112,8 @@ def test_operator_runs_a_cascade_from_a_deployment_and_sees_it_in_the_ui(tmp_pat
             page.get_by_text("Completed").first.wait_for(timeout=30_000)
             assert "cascade 67/KH-UBND" in page.inner_text("body")
             page.goto(
-                f"{config.ui_url}/artifacts/key/cascade-drafts-per-level", wait_until="networkidle"
+                f"{config.ui_url}/artifacts/key/cascade-drafts-008-67-kh-ubnd-2024-hanoi-2024",
+                wait_until="networkidle",
             )
             page.locator("a[href*='/artifacts/artifact/']").first.click()
             page.wait_for_load_state("networkidle")
@@ -153,7 +149,8 @@ def test_operator_runs_a_cascade_from_a_deployment_and_sees_it_in_the_ui(tmp_pat
                 states = [str(r["state"]["type"]) for r in runs]  # type: ignore[union-attr, index]
             browser.close()
         assert states == ["COMPLETED"]
-        assert list((tmp_path / "out" / "reports").glob("01-thanh-pho-ha-noi.*.docx"))
+        reports = plan_dir(tmp_path / "out", EXAMPLES / "ha-noi-145-kh-ubnd.yaml") / "reports"
+        assert list(reports.glob("01-thanh-pho-ha-noi.*.docx"))
         assert (tmp_path / "flow-run.png").stat().st_size > 10_000
         shots = os.environ.get("KEHOACH_SCREENSHOTS")
         if shots:  # keep the pictures for a person to look at

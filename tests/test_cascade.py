@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from hierarchy.units import Level, UnitKind, committee_defaults
-from kehoach.cascade.rules import CascadeError, CascadeSettings, Draft, cascade, coverage
+from kehoach.cascade.rules import CascadeError, CascadeSettings, Draft, coverage
+from kehoach.cascade.walk import cascade
 from kehoach.plan.deadline import Deadline
 from kehoach.plan.model import Assignee, Issuer, Plan, Task, load_plan
 from tests.conftest import EXAMPLES

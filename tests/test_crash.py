@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from kehoach.cascade.manifest import draft_path
-from kehoach.cascade.rules import cascade, plans_by_unit
+from kehoach.cascade.walk import cascade, plans_by_unit
 from kehoach.documents.nd30 import check_docx
 from kehoach.documents.plan_document import render_plan
 from kehoach.plan.model import Plan, load_plan
@@ -35,7 +35,7 @@ from kehoach.status.demo import fill_sheet
 from kehoach.status.intake import reported_tasks, sheet_bytes
 from kehoach.status.periods import Period
 from kehoach.status.store.db import connect
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, plan_dir
 
 pytestmark = pytest.mark.slow
 KEHOACH = str(Path(sys.executable).with_name("kehoach"))
@@ -93,15 +93,18 @@ def test_a_killed_cascade_resumes_to_exactly_the_full_set(
     h, plan, _ = hanoi
     out = tmp_path / "out"
     args = ["cascade", str(PLAN), "-H", "hanoi-2024", "--out", str(out), "--batch-size", "8"]
-    journal = out / ".kehoach" / "batches"
+    folder = plan_dir(out, PLAN)
+    journal = folder / ".kehoach" / "batches"
     rng = random.Random(7)
     killed = 0
+
     # First: killed just after a batch was journalled, so the next run must skip it.
-    if kill_when(start(args, env), lambda: journal.is_dir() and any(journal.iterdir()), 0.0):
+    def journalled() -> bool:  # a whole entry, not the temporary file it is written through
+        return journal.is_dir() and any(journal.glob("*.json"))
+
+    if kill_when(start(args, env), journalled, 0.0):
         killed += 1
-        some = {p.name for p in journal.iterdir()}
-        assert some
-    drafts = out / "drafts"
+    drafts = folder / "drafts"
 
     def drafting() -> bool:
         return drafts.is_dir() and any(drafts.rglob("*.docx"))
@@ -119,19 +122,20 @@ def test_a_killed_cascade_resumes_to_exactly_the_full_set(
         for level in cascade(plan, h)
         for d in level
     }
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     listed = [e["path"] for e in manifest["drafts"]]
     assert len(listed) == len(set(listed)) == len(expected)
-    on_disk = sorted(p.relative_to(out).as_posix() for p in (out / "drafts").rglob("*"))
+    assert {e["state"] for e in manifest["drafts"]} == {"written"}  # nothing taken as edited
+    on_disk = sorted(p.relative_to(folder).as_posix() for p in (folder / "drafts").rglob("*"))
     assert [p for p in on_disk if p.endswith(".docx")] == sorted(expected)
-    assert all(p.endswith(".docx") or (out / p).is_dir() for p in on_disk)  # no leftovers
+    assert all(p.endswith(".docx") or (folder / p).is_dir() for p in on_disk)  # no leftovers
     assert not list(out.rglob("*.tmp"))
     for entry in manifest["drafts"]:
-        data = (out / entry["path"]).read_bytes()
+        data = (folder / entry["path"]).read_bytes()
         assert data == expected[entry["path"]], entry["path"]
         assert hashlib.sha256(data).hexdigest() == entry["sha256"]
     for path in list(expected)[:: max(1, len(expected) // 12)]:
-        assert check_docx((out / path).read_bytes()) == []
+        assert check_docx((folder / path).read_bytes()) == []
 
 
 # -- the status store -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from kehoach.cli import app
 from kehoach.documents.nd30 import check_docx
 from kehoach.status.rollup import Rollup, check_sums
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, plan_dir
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_api")]
 
@@ -28,7 +28,8 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
         app, ["demo", "--examples", str(EXAMPLES), "--out", str(out), "--db", db]
     )
     assert result.exit_code == 0, result.output
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    folder = plan_dir(out, EXAMPLES / "ha-noi-145-kh-ubnd.yaml")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     drafts = manifest["drafts"]
     assert len(drafts) == 3373  # every unit below Hà Nội: 30 + 526 + 2,817 departments
     assert {d["level"] for d in drafts} == {"huyen", "xa", "phong-ban"}
@@ -36,17 +37,18 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert by_id["00340"]["parent_unit_id"] == "008"
     assert by_id["008"]["parent_plan"] == "145/KH-UBND (UBND Thành phố)"
     for d in drafts[:: len(drafts) // 25]:  # a spread sample of every level
-        assert check_docx((out / d["path"]).read_bytes()) == [], d["path"]
-    rollup = Rollup.model_validate_json((out / "rollup.json").read_text(encoding="utf-8"))
+        assert check_docx((folder / d["path"]).read_bytes()) == [], d["path"]
+    saved = folder / "rollup-2024-Q1.json"
+    rollup = Rollup.model_validate_json(saved.read_text(encoding="utf-8"))
     assert len(rollup.units) == 3374
     assert check_sums(rollup) == []
     assert rollup.unit("008").subtree.reports_submitted > 0
-    report = out / "reports" / "01-thanh-pho-ha-noi.2024-Q1.docx"
+    report = folder / "reports" / "01-thanh-pho-ha-noi.2024-Q1.docx"
     assert check_docx(report.read_bytes(), type_name="BÁO CÁO") == []
-    stamps = {p: os.stat(out / p).st_mtime_ns for p in (d["path"] for d in drafts[:50])}
+    stamps = {p: os.stat(folder / p).st_mtime_ns for p in (d["path"] for d in drafts[:50])}
     again = CliRunner().invoke(
         app, ["cascade", str(EXAMPLES / "ha-noi-145-kh-ubnd.yaml"), "--out", str(out)]
     )
     assert again.exit_code == 0, again.output
     assert "0 written, 3373 unchanged" in again.stdout
-    assert {p: os.stat(out / p).st_mtime_ns for p in stamps} == stamps
+    assert {p: os.stat(folder / p).st_mtime_ns for p in stamps} == stamps

@@ -11,7 +11,7 @@ import pytest
 from docx import Document
 
 from hierarchy.sources import load_hierarchy
-from kehoach.cascade.rules import cascade
+from kehoach.cascade.walk import cascade
 from kehoach.documents.docx import TemplateError, compile_template
 from kehoach.documents.nd30 import check_docx
 from kehoach.documents.plan_document import PLAN_TEMPLATE, plan_context, render_plan

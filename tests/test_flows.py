@@ -9,7 +9,7 @@ import pytest
 
 from flows.cascade import cascade_flow
 from kehoach.documents.nd30 import check_docx
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, plan_dir
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 SUMMARY_67 = "Thông tin, tuyên truyền về cải cách hành chính nhà nước của quận Hoàng Mai năm 2024"
@@ -24,7 +24,9 @@ def test_cascade_flow_writes_drafts_and_manifest_and_reruns_idempotently(tmp_pat
         start="00340",
         batch_size=4,
     )
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    folder = plan_dir(out, EXAMPLES / "hoang-mai-67-kh-ubnd.yaml")
+    assert folder == out / "008-67-kh-ubnd-2024" / "hanoi-2024"
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["plan"] == {
         "number": "67/KH-UBND",
         "date": "2024-02-19",
@@ -38,7 +40,7 @@ def test_cascade_flow_writes_drafts_and_manifest_and_reruns_idempotently(tmp_pat
     assert ward["parent_unit_id"] == "008" and ward["level"] == "xa"
     assert ward["parent_plan"] == "67/KH-UBND (UBND quận Hoàng Mai)"
     for d in drafts:
-        data = (out / d["path"]).read_bytes()
+        data = (folder / d["path"]).read_bytes()
         assert check_docx(data) == []
 
     def stamps() -> dict[Path, int]:  # the drafts and manifest (not the run's lock and journal)
@@ -94,7 +96,8 @@ def test_rollup_flow_reads_the_store_and_writes_rollup_json(tmp_path: Path) -> N
         out=tmp_path,
         database_url=url,
     )
-    saved = Rollup.model_validate_json((tmp_path / "rollup.json").read_text(encoding="utf-8"))
+    written = plan_dir(tmp_path, plan) / "rollup-2024-Q1.json"
+    saved = Rollup.model_validate_json(written.read_text(encoding="utf-8"))
     assert saved == result
     assert check_sums(saved) == []
     vhtt = saved.unit("00340-van-hoa-thong-tin").own

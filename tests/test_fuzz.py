@@ -20,7 +20,6 @@ import io
 import itertools
 import os
 import re
-import time
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
@@ -41,7 +40,7 @@ from hierarchy.departments import DATA_DIR, known_roles
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from hierarchy.units import UnitKind
-from kehoach.cascade.rules import plans_by_unit
+from kehoach.cascade.walk import plans_by_unit
 from kehoach.io.errors import HierarchyError, InputFileError, KehoachError, PlanError
 from kehoach.io.reading import MAX_DEPTH
 from kehoach.plan.model import Plan, load_plan
@@ -607,9 +606,8 @@ def _bomb(levels: int, width: int) -> str:
 def test_alias_bombs_are_refused_quickly(workdir: Path, levels: int, width: int) -> None:
     path = fresh(workdir, ".yaml")
     path.write_text(_bomb(levels, width), encoding="utf-8")
-    start = time.monotonic()
+    # Refused before anything is expanded; how fast is measured by bench/loaders.py.
     err = refused_cleanly(lambda: load_plan(path), KehoachError, path.name)
-    assert time.monotonic() - start < 2
     if width**levels > 1_000_000:
         assert isinstance(err, InputFileError) and "aliases expand" in err.what
 
@@ -627,9 +625,7 @@ def test_deep_nesting_is_refused_not_a_recursion_error(
     for load in (load_plan, load_hierarchy):
         path = fresh(workdir, ".yaml")
         path.write_text(text, encoding="utf-8")
-        start = time.monotonic()
         err = refused_cleanly(lambda: load(path), KehoachError, path.name)  # noqa: B023
-        assert time.monotonic() - start < 2
         # Block nesting right after "content: " ("content: - - x") is a syntax error first.
         if depth > MAX_DEPTH + 1 and (not inside or shape[0] in "[{"):
             assert isinstance(err, InputFileError) and "levels deep" in err.what, err

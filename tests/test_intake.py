@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
-from kehoach.cascade.rules import plans_by_unit
+from kehoach.cascade.walk import plans_by_unit
 from kehoach.plan.model import Plan, load_plan
 from kehoach.status.intake import IntakeError, read_files, sheet_bytes
 from kehoach.status.periods import Period

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from hierarchy.sources import load_hierarchy
-from kehoach.cascade.rules import cascade
+from kehoach.cascade.walk import cascade
 from kehoach.documents.plan_document import render_plan
 from kehoach.plan.model import load_plan
 from tests.conftest import EXAMPLES

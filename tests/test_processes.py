@@ -7,13 +7,15 @@ started must end with it, and a machine too busy to start Prefect's API gets one
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, plan_dir, poll
 
 KEHOACH = str(Path(sys.executable).with_name("kehoach"))
 pytestmark = pytest.mark.slow
@@ -37,3 +39,50 @@ def test_an_embedded_api_that_cannot_start_in_time_is_one_line(tmp_path: Path) -
     assert "PREFECT_API_URL" in lines[0]
     assert "Traceback" not in run.stdout + run.stderr
     assert not (tmp_path / "out").exists()
+
+
+def _marked(mark: str) -> list[int]:
+    """Pids of processes whose environment carries ``KEHOACH_TEST_MARK=mark``."""
+    needle = f"KEHOACH_TEST_MARK={mark}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if needle in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux)")
+def test_kill_9_of_a_cascade_leaves_no_process_behind(tmp_path: Path) -> None:
+    mark = uuid.uuid4().hex
+    env = os.environ | {"KEHOACH_TEST_MARK": mark}
+    env.pop("PREFECT_API_URL", None)
+    out = tmp_path / "out"
+    plan = EXAMPLES / "ha-noi-145-kh-ubnd.yaml"
+    cli = subprocess.Popen(
+        [KEHOACH, "cascade", str(plan), "--out", str(out), "--batch-size", "100"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        drafts = plan_dir(out, plan) / "drafts"
+        # Killed while the workers draft: the command, the reaper, Prefect's API, 2 workers.
+        poll(
+            lambda: len(_marked(mark)) >= 5 and drafts.is_dir() and any(drafts.rglob("*.docx")),
+            timeout=180,
+        )
+        started = set(_marked(mark)) - {cli.pid}
+        os.kill(cli.pid, signal.SIGKILL)  # the command only, as `kill -9 PID` does
+        cli.wait(timeout=30)
+        poll(lambda: not _marked(mark), timeout=60)
+        assert len(started) >= 4, started
+        count = sum(1 for _ in drafts.rglob("*.docx"))
+        assert count == sum(1 for _ in drafts.rglob("*.docx"))  # nobody is writing any more
+    finally:
+        for pid in _marked(mark):
+            os.kill(pid, signal.SIGKILL)

@@ -18,7 +18,7 @@ from docx.table import Table
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from hierarchy.units import UnitKind, committee_defaults
-from kehoach.cascade.rules import plans_by_unit
+from kehoach.cascade.walk import plans_by_unit
 from kehoach.documents.chart import chart_png
 from kehoach.documents.docx import TemplateError
 from kehoach.documents.nd30 import check_docx

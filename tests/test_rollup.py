@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from hierarchy.units import UnitKind, committee_defaults
-from kehoach.cascade.rules import plans_by_unit
+from kehoach.cascade.walk import plans_by_unit
 from kehoach.plan.deadline import Deadline, Quota, QuotaPeriod, Recurrence
 from kehoach.plan.model import Assignee, Issuer, Plan, Task, load_plan
 from kehoach.status.models import PlanIssue, Snapshot, TaskState, TaskStatus

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -60,9 +61,19 @@ def _next_monday_8(after: dt.datetime) -> dt.datetime:
         day += dt.timedelta(days=1)
 
 
-def test_the_server_schedules_the_rollups_and_reminders_at_their_local_times(
-    tmp_path: Path,
-) -> None:
+class Server:
+    """A `kehoach server` started for this module's tests."""
+
+    def __init__(self, api: str, data: Path, deployments: dict[str, str], began: dt.datetime):
+        self.api, self.data, self.deployments, self.began = api, data, deployments, began
+
+    def post(self, path: str, body: dict[str, object]) -> list[dict[str, object]]:
+        return _post(f"{self.api}{path}", body)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    tmp_path = tmp_path_factory.mktemp("server")
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     data = tmp_path / "data"
@@ -78,11 +89,12 @@ def test_the_server_schedules_the_rollups_and_reminders_at_their_local_times(
         *("server", "--port", str(port), "--data", str(data), "--out", str(tmp_path / "out")),
     ]
     began = dt.datetime.now(dt.UTC)
+    output = tmp_path / "kehoach-server.out"
     process = subprocess.Popen(
         command,
         cwd=REPO,
         env=env,
-        stdout=(tmp_path / "kehoach-server.out").open("wb"),
+        stdout=output.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
@@ -90,53 +102,84 @@ def test_the_server_schedules_the_rollups_and_reminders_at_their_local_times(
 
         def deployments() -> dict[str, str]:
             if process.poll() is not None:
-                raise AssertionError((tmp_path / "kehoach-server.out").read_text())
+                raise AssertionError(output.read_text())
             try:
                 found = _post(f"{api}/deployments/filter", {})
             except OSError:
                 return {}
             return {str(d["name"]): str(d["id"]) for d in found}
 
-        wanted = {"rollup-nd09", "reminders-weekly"}
+        wanted = {"cascade", "rollup-nd09", "reminders-weekly", "report"}
         ids = poll(lambda: (d := deployments()) and wanted <= set(d) and d, timeout=180)
-
-        def scheduled(name: str) -> list[dt.datetime]:
-            runs = _post(
-                f"{api}/flow_runs/filter",
-                {
-                    "flow_runs": {
-                        "deployment_id": {"any_": [ids[name]]},
-                        "state": {"type": {"any_": ["SCHEDULED"]}},
-                    },
-                    "sort": "EXPECTED_START_TIME_ASC",
-                },
-            )
-            return [dt.datetime.fromisoformat(str(r["expected_start_time"])) for r in runs]
-
-        try:
-            # The four report dates of the coming year; the next three Mondays (the minimum
-            # Prefect schedules ahead).
-            rollups = poll(lambda: len(r := scheduled("rollup-nd09")) >= 4 and r, timeout=120)
-            reminders = poll(lambda: len(r := scheduled("reminders-weekly")) >= 3 and r, 120)
-        except AssertionError:
-            raise AssertionError(
-                "no scheduled runs; the server log says:\n" + "\n".join(_errors(data)[:20])
-            ) from None
+        yield Server(api, data, ids, began)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=60)
 
+
+def test_the_server_schedules_the_rollups_and_reminders_at_their_local_times(
+    server: Server,
+) -> None:
+    def scheduled(name: str) -> list[dt.datetime]:
+        runs = server.post(
+            "/flow_runs/filter",
+            {
+                "flow_runs": {
+                    "deployment_id": {"any_": [server.deployments[name]]},
+                    "state": {"type": {"any_": ["SCHEDULED"]}},
+                },
+                "sort": "EXPECTED_START_TIME_ASC",
+            },
+        )
+        return [dt.datetime.fromisoformat(str(r["expected_start_time"])) for r in runs]
+
+    try:
+        # The four report dates of the coming year; the next three Mondays (the minimum
+        # Prefect schedules ahead).
+        rollups = poll(lambda: len(r := scheduled("rollup-nd09")) >= 4 and r, timeout=120)
+        reminders = poll(lambda: len(r := scheduled("reminders-weekly")) >= 3 and r, 120)
+    except AssertionError:
+        raise AssertionError(
+            "no scheduled runs; the server log says:\n" + "\n".join(_errors(server.data)[:20])
+        ) from None
+
     local = [t.astimezone(VIETNAM) for t in rollups]
     assert all((t.day, t.hour, t.minute) == (20, 7, 0) for t in local), local
     assert {t.month for t in local} == {3, 6, 9, 12}, local  # each period's schedule has runs
-    assert local[0] == _next_rollup(began)
+    assert local[0] == _next_rollup(server.began)
     weekly = [t.astimezone(VIETNAM) for t in reminders]
     assert all((t.weekday(), t.hour, t.minute) == (0, 8, 0) for t in weekly), weekly
-    assert weekly[0] == _next_monday_8(began)
+    assert weekly[0] == _next_monday_8(server.began)
     assert all(b - a == dt.timedelta(days=7) for a, b in itertools.pairwise(weekly))
+    assert not _errors(server.data), "\n".join(_errors(server.data)[:20])
 
-    assert not _errors(data), "\n".join(_errors(data)[:20])
+
+def test_a_run_started_with_a_missing_plan_fails_with_one_line(server: Server) -> None:
+    """What an operator sees after a typo in the plan's path on the deployment's form."""
+    missing = "/nonexistent/ke-hoach.yaml"
+    request = urllib.request.Request(
+        f"{server.api}/deployments/{server.deployments['cascade']}/create_flow_run",
+        json.dumps({"parameters": {"plan": missing}}).encode(),
+        {"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        run_id = json.loads(response.read())["id"]
+
+    def ended() -> dict[str, object] | None:
+        runs = server.post("/flow_runs/filter", {"flow_runs": {"id": {"any_": [run_id]}}})
+        state = runs[0]["state"]
+        assert isinstance(state, dict)
+        return state if state["type"] in ("FAILED", "CRASHED", "COMPLETED") else None
+
+    state = poll(ended, timeout=180)
+    assert state["type"] == "FAILED", state
+    message = str(state["message"])
+    assert message.startswith(missing) and "\n" not in message, message
+    logs = server.post("/logs/filter", {"logs": {"flow_run_id": {"any_": [run_id]}}})
+    lines = [str(line["message"]) for line in logs]
+    assert not [line for line in lines if "Traceback" in line], "\n".join(lines)
+    assert sum(missing in line for line in lines) <= 2, "\n".join(lines)
 
 
 def _errors(data: Path) -> list[str]:

@@ -1,27 +1,29 @@
 """One batch of a cascade: derive, render and write drafts, returning manifest entries.
 
 Kept out of ``flows/`` so it is testable without Prefect, and so a worker process can run it:
-the flow only decides batches. A batch of subtrees is drafted depth-first, holding only the
-plans on the current path, so memory stays flat however many units there are. A batch an
-earlier run finished is skipped (:mod:`kehoach.cascade.journal`).
+the flow only hands out batches. A batch of subtrees is drafted depth-first (the one walk of
+:mod:`kehoach.cascade.walk`), holding only the plans on the current path, so memory stays
+flat however many units there are. A batch an earlier run finished is skipped
+(:mod:`kehoach.cascade.journal`); a draft someone edited since the product wrote it is kept.
 """
 
 from __future__ import annotations
 
 import hashlib
 import resource
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 from hierarchy.graph import Hierarchy
 from kehoach.cascade.journal import BatchResult, code_fingerprint, finished, journal
-from kehoach.cascade.manifest import ManifestEntry, draft_path
-from kehoach.cascade.rules import CascadeSettings, Draft, child_draft, wanted
+from kehoach.cascade.manifest import DraftState, ManifestEntry, draft_path
+from kehoach.cascade.rules import CascadeSettings, Draft
+from kehoach.cascade.walk import admits, drafts_below
 from kehoach.documents.docx import compile_template
 from kehoach.documents.plan_document import PLAN_TEMPLATE, render_plan
-from kehoach.io.writing import sha256, write_if_changed
+from kehoach.io.writing import Outcome, sha256, write_own
 from kehoach.plan.model import Plan
 
 
@@ -33,34 +35,54 @@ def parent_plan_text(draft: Draft) -> str:
 
 
 def write_draft(
-    draft: Draft, h: Hierarchy, out: Path, template: Path = PLAN_TEMPLATE
-) -> tuple[ManifestEntry, bool]:
-    """Render one draft and write it under ``out`` if its bytes changed."""
+    draft: Draft,
+    h: Hierarchy,
+    folder: Path,
+    template: Path = PLAN_TEMPLATE,
+    recorded: Mapping[str, str] | None = None,
+) -> tuple[ManifestEntry, Outcome]:
+    """Render one draft and write it under ``folder``, unless the file there is a person's.
+
+    ``recorded`` maps paths to what the product last wrote there (the previous manifest): a
+    file with other bytes has been edited by hand and is kept. Its entry then keeps the
+    product's SHA-256, so the next run still sees the edit.
+    """
     data = render_plan(draft.plan, template)
     relative = draft_path(h, draft.unit)
-    written = write_if_changed(out, relative, data)
+    path = relative.as_posix()
+    ours = (recorded or {}).get(path)
+    outcome = write_own(folder, relative, data, ours)
     entry = ManifestEntry(
         unit_id=draft.unit.id,
         unit_name=draft.unit.name,
         level=draft.unit.level.value,
         parent_unit_id=draft.parent_unit_id,
         parent_plan=parent_plan_text(draft),
-        path=relative.as_posix(),
-        sha256=sha256(data),
+        path=path,
+        sha256=(ours or sha256(data)) if outcome is Outcome.KEPT else sha256(data),
+        state=DraftState.EDITED if outcome is Outcome.KEPT else DraftState.WRITTEN,
     )
-    return entry, written
+    return entry, outcome
 
 
 def write_drafts(
-    drafts: Sequence[Draft], h: Hierarchy, out: Path, template: Path = PLAN_TEMPLATE
+    drafts: Iterable[Draft],
+    h: Hierarchy,
+    folder: Path,
+    template: Path = PLAN_TEMPLATE,
+    recorded: Mapping[str, str] | None = None,
 ) -> BatchResult:
     """Render and write drafts already derived."""
-    entries, written = [], 0
+    entries, outcomes = [], []
     for draft in drafts:
-        entry, changed = write_draft(draft, h, out, template)
+        entry, outcome = write_draft(draft, h, folder, template, recorded)
         entries.append(entry)
-        written += changed
-    return BatchResult(entries=entries, written=written)
+        outcomes.append(outcome)
+    return BatchResult(
+        entries=entries,
+        written=outcomes.count(Outcome.WRITTEN),
+        kept=outcomes.count(Outcome.KEPT),
+    )
 
 
 class SubtreeJob(BaseModel):
@@ -71,9 +93,10 @@ class SubtreeJob(BaseModel):
     roots: list[str]
     parent_plans: dict[str, Plan]
     settings: CascadeSettings
-    out: Path
+    folder: Path
     scope: set[str] | None = None
     template: Path = PLAN_TEMPLATE
+    recorded: dict[str, str] = {}  # path → what the product last wrote there
     journal: bool = True  # skip the batch if a previous run finished it; journal it if not
 
 
@@ -82,7 +105,8 @@ def batch_key(job: SubtreeJob, h: Hierarchy) -> str:
     parents' plans, and every unit of the subtrees and above them (folder names)."""
     digest = hashlib.sha256(code_fingerprint().encode())
     digest.update(compile_template(job.template).sha256.encode())
-    digest.update(job.model_dump_json(exclude={"out", "template", "scope", "journal"}).encode())
+    skip = {"folder", "template", "scope", "journal", "recorded"}
+    digest.update(job.model_dump_json(exclude=skip).encode())
     for root in job.roots:
         for unit in h.path(root)[:-1]:
             digest.update(unit.model_dump_json().encode())
@@ -100,28 +124,18 @@ def draft_subtrees(job: SubtreeJob, h: Hierarchy) -> BatchResult:
     here is journalled once all its drafts are in place.
     """
     key = batch_key(job, h) if job.journal else None
-    if key is not None and (done := finished(job.out, key)) is not None:
+    if key is not None and (done := finished(job.folder, key)) is not None:
         return done
-    entries, written = [], 0
+    starts = []
     for root in job.roots:
         unit = h.unit(root)
         assert unit.parent is not None
-        parent = h.unit(unit.parent)
-        stack = [(parent, job.parent_plans[parent.id], unit)]
-        while stack:
-            above, plan, current = stack.pop()
-            draft = child_draft(plan, above, current, h, job.settings)
-            entry, changed = write_draft(draft, h, job.out, job.template)
-            entries.append(entry)
-            written += changed
-            if current.is_department:
-                continue
-            for child in reversed(h.children(current.id)):
-                if (job.scope is None or child.id in job.scope) and wanted(child, job.settings):
-                    stack.append((current, draft.plan, child))
+        starts.append((h.unit(unit.parent), job.parent_plans[unit.parent], unit))
+    drafts = drafts_below(h, starts, job.settings, admits(job.scope, job.settings))
+    result = write_drafts(drafts, h, job.folder, job.template, job.recorded)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-    result = BatchResult(entries=entries, written=written, peak_mb=round(peak, 1))
+    result = result.model_copy(update={"peak_mb": round(peak, 1)})
     if key is None:
         return result
-    journal(job.out, key, result)
+    journal(job.folder, key, result)
     return result.model_copy(update={"journal_keys": [key]})

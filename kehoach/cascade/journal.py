@@ -30,6 +30,7 @@ class BatchResult(BaseModel):
 
     entries: list[ManifestEntry]
     written: int
+    kept: int = 0  # drafts edited by hand since the product wrote them, left as they are
     skipped: int = 0  # drafts of batches a previous run had finished
     peak_mb: float = 0.0  # the peak memory of the process that drafted it
     journal_keys: list[str] = []  # the journal entries of the batches
@@ -38,6 +39,7 @@ class BatchResult(BaseModel):
         return BatchResult(
             entries=self.entries + other.entries,
             written=self.written + other.written,
+            kept=self.kept + other.kept,
             skipped=self.skipped + other.skipped,
             peak_mb=max(self.peak_mb, other.peak_mb),
             journal_keys=self.journal_keys + other.journal_keys,

@@ -1,25 +1,58 @@
-"""The manifest of a cascade: which draft each unit got, where it is, and its SHA-256.
+"""Where a plan's drafts go, and the manifest that lists them.
 
-``manifest.json`` is written last, after every draft is in place, so it only ever lists
-drafts that exist; the SHA-256 of each is what the product wrote, which is how a later run
-knows a draft a clerk has edited since.
+Each plan's cascade has a folder of its own: ``OUT/<plan>/<hierarchy>/`` (for example
+``out/01-145-kh-ubnd-2021/hanoi-2024/``) holding ``drafts/…``, ``manifest.json``, the intake
+sheets and roll-ups of that plan, so two plans cascaded into one ``--out`` never share a file.
+
+``manifest.json`` is written last, after every draft is in place, so it only lists drafts that
+exist. The SHA-256 of each is what the product wrote: a draft whose bytes differ from it has
+been edited by hand since, and a later run keeps it as the clerk saved it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hierarchy.graph import Hierarchy
 from hierarchy.units import Unit
-from kehoach.io.writing import slug, write_if_changed
+from kehoach.io.errors import KehoachError
+from kehoach.io.writing import OutputError, inside, slug, write_if_changed
 from kehoach.plan.model import Plan
+
+MANIFEST = Path("manifest.json")
+#: Built-in hierarchy sources, which name their folder as they are; a file is named by its stem.
+_NAMED = ("hanoi-2024", "hanoi-2025", "vn-2024", "vn-2025")
+
+
+def plan_key(plan: Plan) -> str:
+    """The plan's folder name: issuer, number, symbol and year ("01-145-kh-ubnd-2021").
+
+    A draft plan has no number yet: its summary's hash stands in ("008-du-thao-1a2b3c4d").
+    """
+    issuer = plan.issuer.unit_id or slug(plan.issuer.name)
+    if plan.number is None or plan.date is None:
+        digest = hashlib.sha256(plan.summary.encode("utf-8")).hexdigest()[:8]
+        return f"{issuer}-du-thao-{digest}"
+    return f"{issuer}-{plan.number:02d}-{slug(plan.symbol)}-{plan.date.year}"
+
+
+def hierarchy_key(source: str) -> str:
+    """The hierarchy's folder name: "hanoi-2024", or a file's stem ("hoang-mai")."""
+    return source if source in _NAMED else slug(Path(source).stem)
+
+
+def plan_folder(out: Path, plan: Plan, hierarchy: str) -> Path:
+    """``out/<plan>/<hierarchy>``: everything a cascade of ``plan`` over ``hierarchy`` writes."""
+    return out / plan_key(plan) / hierarchy_key(hierarchy)
 
 
 def draft_path(h: Hierarchy, unit: Unit) -> Path:
-    """drafts/<province>/<district>/<ward>/<unit-id>-<slug>.docx, relative to the output folder.
+    """drafts/<province>/<district>/<ward>/<unit-id>-<slug>.docx, relative to the plan folder.
 
     Folders are the administrative units from the root down to the unit's own (a department
     sits in its unit's folder), each named ``<id>-<slug>``.
@@ -49,8 +82,19 @@ class PlanSummary(BaseModel):
         )
 
 
+class DraftState(StrEnum):
+    """What the last run did with a unit's draft."""
+
+    WRITTEN = "written"  # the product's bytes are on disk
+    EDITED = "edited"  # kept: the file differs from what the product wrote (edited by hand)
+
+
 class ManifestEntry(BaseModel):
-    """One draft written by a cascade."""
+    """One unit's draft.
+
+    ``sha256`` is always what the product wrote (or, for a file it never wrote, what it would
+    have written): a file on disk with other bytes is someone's work and is kept.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -61,19 +105,52 @@ class ManifestEntry(BaseModel):
     parent_plan: str
     path: str
     sha256: str
+    state: DraftState = DraftState.WRITTEN
 
 
 class Manifest(BaseModel):
-    """out/manifest.json: the plan and every draft, with paths relative to the output folder."""
+    """manifest.json: the plan and every draft, with paths relative to the plan folder.
+
+    ``stale`` lists drafts of units no longer in the hierarchy (or moved or renamed): their
+    files stay where they are, since a clerk may have worked on them.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     plan: PlanSummary
     hierarchy: str
     drafts: list[ManifestEntry]
+    stale: list[ManifestEntry] = []
+
+    @property
+    def edited(self) -> list[ManifestEntry]:
+        return [e for e in self.drafts if e.state is DraftState.EDITED]
 
 
-def write_manifest(root: Path, manifest: Manifest) -> bool:
+def read_manifest(folder: Path) -> Manifest | None:
+    """The manifest a previous run left in ``folder``, or None if there is none.
+
+    A manifest that cannot be read stops the run: without it the product cannot tell its own
+    drafts from a clerk's edits, so it must not guess.
+    """
+    path = inside(folder, MANIFEST)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OutputError(f"cannot read {MANIFEST}: {exc.strerror}", where=folder) from None
+    try:
+        return Manifest.model_validate_json(data)
+    except ValidationError:
+        raise KehoachError(
+            f"{MANIFEST} is damaged, so drafts edited by hand cannot be told from the "
+            "product's; move the folder aside or restore the file",
+            where=folder,
+        ) from None
+
+
+def write_manifest(folder: Path, manifest: Manifest) -> bool:
     """Write the manifest last, atomically; True if it changed."""
     data = (manifest.model_dump_json(indent=2) + "\n").encode("utf-8")
-    return write_if_changed(root, Path("manifest.json"), data)
+    return write_if_changed(folder, MANIFEST, data)

@@ -10,6 +10,8 @@ with only one subtree in memory, in another process.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pydantic import BaseModel, ConfigDict
 
 from hierarchy.graph import Hierarchy
@@ -84,3 +86,11 @@ def slice_for(h: Hierarchy, roots: list[str]) -> Hierarchy:
         if parent is not None:
             nodes |= {d.id for d in h.departments(parent)}
     return Hierarchy(h.graph.subgraph(nodes).copy(), h.root_id, h.source)
+
+
+def subtree_ids(h: Hierarchy, roots: list[str]) -> Iterator[str]:
+    """Every unit id in the subtrees of ``roots`` (roots included)."""
+    for root in roots:
+        for level in h.levels(root):
+            for unit in level:
+                yield unit.id

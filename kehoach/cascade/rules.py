@@ -11,7 +11,6 @@ support. Pure functions: no files, no Prefect.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -177,42 +176,13 @@ def _derive_task(
     )
 
 
-def _derive_tasks(
+def derive_tasks(
     tasks: tuple[Task, ...], unit: Unit, h: Hierarchy, settings: CascadeSettings
 ) -> tuple[Task, ...]:
     """The annex of administrative unit ``unit``, from its parent's annex."""
     deeper = _levels_below(h, unit)
     derived = (_derive_task(t, unit, h, deeper, settings) for t in tasks)
     return tuple(t for t in derived if t)
-
-
-def check_assignments(
-    plan: Plan, h: Hierarchy, settings: CascadeSettings, scope: set[str] | None = None
-) -> int:
-    """Raise :class:`CascadeError` if any unit in scope lacks a department a task needs.
-
-    A cascade runs this before it writes anything, so a hierarchy that cannot carry the
-    plan fails with one error and no half-written folder. It derives only the annexes of
-    administrative units (the one step that resolves roles), level by level, through the
-    same code the drafts use: about 15 % of the cost of deriving whole plans. Returns how
-    many units were checked.
-    """
-    root = issuer_unit(plan, h)
-    annexes = {root.id: resolve_issuer_plan(plan, root, h).tasks}
-    frontier = [root]
-    checked = 0
-    while frontier:
-        nxt = []
-        for parent in frontier:
-            for child in h.admin_children(parent.id):
-                if (scope is not None and child.id not in scope) or not wanted(child, settings):
-                    continue
-                annexes[child.id] = _derive_tasks(annexes[parent.id], child, h, settings)
-                nxt.append(child)
-                checked += 1
-            del annexes[parent.id]
-        frontier = nxt
-    return checked
 
 
 # -- plans ------------------------------------------------------------------------------
@@ -272,7 +242,7 @@ def derive_plan(
         departments_phrase(h.departments(parent.id), parent.level),
         departments_phrase(h.departments(unit.id), unit.level),
     )
-    tasks = _derive_tasks(parent_plan.tasks, unit, h, settings)
+    tasks = derive_tasks(parent_plan.tasks, unit, h, settings)
     summary = reword(parent_plan.summary)
     ref = parent_plan.as_reference()
     preamble = (
@@ -405,50 +375,6 @@ def resolve_issuer_plan(plan: Plan, unit: Unit, h: Hierarchy) -> Plan:
         for t in plan.tasks
     )
     return plan.model_copy(update={"tasks": tasks})
-
-
-def plans_by_unit(
-    plan: Plan, h: Hierarchy, settings: CascadeSettings | None = None
-) -> dict[str, Plan]:
-    """The issuer's plan and every draft below it, by unit id (what a roll-up measures)."""
-    root = issuer_unit(plan, h)
-    plans = {root.id: resolve_issuer_plan(plan, root, h)}
-    for level in cascade(plan, h, settings):
-        plans.update({d.unit.id: d.plan for d in level})
-    return plans
-
-
-def cascade(
-    plan: Plan, h: Hierarchy, settings: CascadeSettings | None = None, start: str | None = None
-) -> Iterator[list[Draft]]:
-    """Drafts level by level below the plan's issuer, top first.
-
-    With ``start`` (a unit below the issuer), only the units on the way to it and its subtree
-    are drafted. Each yielded list is one level; a level's drafts are the parents of the next.
-    """
-    settings = settings or CascadeSettings()
-    root = issuer_unit(plan, h)
-    keep: set[str] | None = None
-    if start is not None:
-        target = h.find(start)
-        chain = [u.id for u in h.path(target.id)]
-        if root.id not in chain:
-            raise CascadeError(f"{target.name} ({target.id}) is not below {root.name} ({root.id})")
-        keep = set(chain) | {u.id for level in h.levels(target.id) for u in level}
-    plans: dict[str, Plan] = {root.id: resolve_issuer_plan(plan, root, h)}
-    frontier = [root]
-    while frontier:
-        level: list[Draft] = []
-        for parent in frontier:
-            for child in h.children(parent.id):
-                if (keep is not None and child.id not in keep) or not wanted(child, settings):
-                    continue
-                level.append(child_draft(plans[parent.id], parent, child, h, settings))
-        if not level:
-            return
-        yield level
-        plans = {d.unit.id: d.plan for d in level}
-        frontier = [d.unit for d in level if not d.unit.is_department]
 
 
 class LateTask(BaseModel):

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from hierarchy.sources import load_hierarchy
 from hierarchy.yamlfile import HierarchyFile
+from kehoach.cascade.manifest import plan_folder
 from kehoach.cli import (
     cascade_cmd,
     hierarchy_cmd,
@@ -22,6 +23,7 @@ from kehoach.cli import (
     template_cmd,
 )
 from kehoach.cli.common import command, console, print_counts
+from kehoach.io.processes import reap_on_exit
 from kehoach.plan.model import Plan, load_plan
 
 app = typer.Typer(
@@ -86,9 +88,12 @@ def demo(
     if cascade:
         plan = examples / "ha-noi-145-kh-ubnd.yaml"
         result = cascade_cmd.run_cascade(plan, source, out)
-        ward = next(p for p in (out / "drafts").rglob("00340-phuong-yen-so.docx"))
-        total = result.written + result.unchanged
-        console.print(f"Open one: {ward}  ({out / 'manifest.json'} lists all {total})")
+        folder = Path(result.folder)
+        ward = next(p for p in (folder / "drafts").rglob("00340-phuong-yen-so.docx"))
+        console.print(
+            f"Open one: {ward}  ({folder / 'manifest.json'} lists all {result.total})",
+            highlight=False,
+        )
         _demo_status(plan, source, out, database)
 
 
@@ -100,10 +105,11 @@ def _demo_status(plan: Path, source: str, out: Path, database: str | None) -> No
     from kehoach.status.store.db import connect, record
 
     period = Period.parse("2024-Q1")
-    _, h, plans, key = status_cmd.load_context(plan, source)
+    parent, h, plans, key = status_cmd.load_context(plan, source)
     engine = connect(database)
     status_cmd.sheets(plan=plan, period=period.key, hierarchy=source, out=out, start="008")
-    files = sorted((out / "drafts").rglob(f"*.{period.key}.xlsx"))
+    folder = plan_folder(out, parent, source)
+    files = sorted((folder / "drafts").rglob(f"*.{period.key}.xlsx"))
     for file in files:
         fill_sheet(file, period, seed=file.name)
     submissions = read_files(files, plans, h, key, entered_by="demo")
@@ -135,6 +141,9 @@ IN_PROCESS_PREFECT = {
 
 
 def main() -> None:
+    """The ``kehoach`` command. What it starts (drafting workers, Prefect's embedded API, a
+    server) ends with it, however it ends (:func:`kehoach.io.processes.reap_on_exit`)."""
+    reap_on_exit()
     for key, value in IN_PROCESS_PREFECT.items():
         os.environ.setdefault(key, value)
     app()

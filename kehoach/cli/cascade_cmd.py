@@ -12,7 +12,7 @@ from hierarchy.units import Level
 from kehoach.cli.common import command, console, print_counts, warn
 
 if TYPE_CHECKING:
-    from flows.cascade import CascadeResult
+    from kehoach.cascade.run import CascadeOutcome
 
 
 def run_cascade(
@@ -23,7 +23,7 @@ def run_cascade(
     start: str | None = None,
     template: Path | None = None,
     batch_size: int = 400,
-) -> CascadeResult:
+) -> CascadeOutcome:
     """Run the cascade flow in this process with a Rich progress bar; print the summary."""
     from flows.cascade import cascade_flow, progress_hook
     from flows.runtime import quiet_prefect
@@ -62,13 +62,25 @@ def run_cascade(
     )
     for gap in result.coverage:
         console.print(f"[yellow]warning:[/] task {gap.task_id} reaches no unit: {gap.reason}")
-    total = sum(result.drafts_per_level.values())
     resumed = f", {result.resumed} from batches already finished" if result.resumed else ""
     console.print(
-        f"{total} drafts in {result.out_dir}/drafts ({result.written} written, "
-        f"{result.unchanged} unchanged{resumed}), manifest {result.out_dir}/manifest.json, "
-        f"{result.seconds:.1f} s in the flow"
+        f"{result.total} drafts in {result.folder}/drafts ({result.written} written, "
+        f"{result.unchanged} unchanged{resumed}), manifest {result.folder}/manifest.json, "
+        f"{result.seconds:.1f} s in the flow",
+        highlight=False,
     )
+    if result.edited:
+        console.print(
+            f"[yellow]{len(result.edited)} kept: edited by hand[/] since the product wrote "
+            f"them (not overwritten; listed as edited in the manifest), e.g. {result.edited[0]}",
+            highlight=False,
+        )
+    if result.stale:
+        console.print(
+            f"[yellow]{len(result.stale)} drafts of units no longer in the hierarchy[/] left in "
+            f"place (listed as stale in the manifest), e.g. {result.stale[0]}",
+            highlight=False,
+        )
     if result.swept:
         console.print(f"removed {result.swept} temporary files an interrupted run left behind")
     return result

@@ -13,8 +13,8 @@ from rich.table import Table
 
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
-from kehoach.cascade.manifest import draft_path
-from kehoach.cascade.rules import plans_by_unit
+from kehoach.cascade.manifest import draft_path, plan_folder
+from kehoach.cascade.walk import plans_by_unit
 from kehoach.cli.common import command, console, warn
 from kehoach.io.writing import inside, write_if_changed
 from kehoach.plan.model import Plan, load_plan
@@ -83,19 +83,23 @@ def sheets(
 ) -> None:
     """Write each unit's intake sheet (XLSX) beside its draft; existing sheets are kept."""
     the_period = _period(period)
-    _, h, plans, key = load_context(plan, hierarchy)
+    parent, h, plans, key = load_context(plan, hierarchy)
+    folder = plan_folder(out, parent, hierarchy)
     scope = {u.id for level in h.levels(h.find(start).id) for u in level} if start else set(plans)
     written = kept = 0
     for unit_id in plans:
         if unit_id not in scope or not reported_tasks(h.unit(unit_id), plans, h):
             continue
         relative = sheet_path(h, unit_id, the_period)
-        if inside(out, relative).exists():
+        if inside(folder, relative).exists():
             kept += 1  # it may already hold a unit's answers: never overwrite
             continue
         data = sheet_bytes(h.unit(unit_id), plans, h, key, the_period)
-        written += write_if_changed(out, relative, data)
-    console.print(f"{written} sheets written, {kept} kept (already there) under {out}/drafts")
+        written += write_if_changed(folder, relative, data)
+    console.print(
+        f"{written} sheets written, {kept} kept (already there) under {folder}/drafts",
+        highlight=False,
+    )
 
 
 @app.command("import")
@@ -287,8 +291,10 @@ def rollup(
             reports,
         )
     console.print(table)
+    written = plan_folder(out, load_plan(plan), hierarchy) / f"rollup-{result.period}.json"
     console.print(
-        f"roll-up written to {out / 'rollup.json'}" + (f" and {json_file}" if json_file else "")
+        f"roll-up written to {written}" + (f" and {json_file}" if json_file else ""),
+        highlight=False,
     )
 
 

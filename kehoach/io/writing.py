@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import unicodedata
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 
 from kehoach.io.errors import KehoachError
@@ -92,6 +93,38 @@ def write_if_changed(root: Path, relative: Path, data: bytes) -> bool:
             f"cannot write {relative}: {exc.strerror}", where=root, code=exc.errno or 0
         ) from None
     return True
+
+
+class Outcome(StrEnum):
+    """What :func:`write_own` did."""
+
+    WRITTEN = "written"
+    UNCHANGED = "unchanged"
+    KEPT = "kept"  # the file there is someone's work: left as it is
+
+
+def write_own(root: Path, relative: Path, data: bytes, ours: str | None) -> Outcome:
+    """Write ``data`` to ``root/relative`` unless the file there is someone else's work.
+
+    ``ours`` is the SHA-256 of what the product last wrote there (from the manifest), None if
+    it never wrote it. A file with those bytes is the product's own and is replaced; a file
+    with any other bytes was edited or put there by a person and is kept, never overwritten.
+    """
+    target = inside(root, relative)
+    try:
+        there = target.read_bytes()
+    except FileNotFoundError:
+        there = None
+    except OSError as exc:
+        raise OutputError(
+            f"cannot read {relative}: {exc.strerror}", where=root, code=exc.errno or 0
+        ) from None
+    if there == data:
+        return Outcome.UNCHANGED
+    if there is not None and sha256(there) != ours:
+        return Outcome.KEPT
+    write_if_changed(root, relative, data)
+    return Outcome.WRITTEN
 
 
 @contextlib.contextmanager

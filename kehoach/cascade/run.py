@@ -1,0 +1,269 @@
+"""A cascade run from start to finish, as the core sees it: the flow only adds Prefect.
+
+:func:`prepare` checks everything that can be checked before a file is written (the issuer,
+the scope, every role a task needs, the template, the room in the output folder) and says
+what the run will do: which units, in which batches, into which folder. :func:`running` then
+holds the plan folder's lock and yields a :class:`Run`: the drafts of the top of the tree
+(drafted in the flow), the batches of whole subtrees (drafted in worker processes), and
+:meth:`Run.finish`, which writes the manifest and tidies the journal.
+
+The manifest is merged, never replaced: units outside this run's scope keep their entries,
+drafts edited by hand are kept and marked, and drafts of units that left the hierarchy are
+listed as stale, their files left in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from hierarchy.graph import Hierarchy
+from hierarchy.units import Unit
+from kehoach.cascade.drafting import SubtreeJob
+from kehoach.cascade.journal import BatchResult, forget_except
+from kehoach.cascade.manifest import (
+    DraftState,
+    Manifest,
+    ManifestEntry,
+    PlanSummary,
+    draft_path,
+    plan_folder,
+    read_manifest,
+    write_manifest,
+)
+from kehoach.cascade.partition import Partition, partition, subtree_ids
+from kehoach.cascade.rules import (
+    CascadeError,
+    CascadeSettings,
+    CoverageGap,
+    Draft,
+    coverage,
+    issuer_unit,
+    resolve_issuer_plan,
+)
+from kehoach.cascade.walk import check_assignments, drafts_below, scope
+from kehoach.documents.plan_document import PLAN_TEMPLATE, render_plan
+from kehoach.io.writing import check_room, locked
+from kehoach.plan.model import Plan
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A cascade checked and planned, before anything is written."""
+
+    plan: Plan
+    hierarchy: str
+    root: Unit
+    issuer_plan: Plan  # the plan with roles resolved to the issuer's departments
+    settings: CascadeSettings
+    scope: set[str] | None  # None: every unit below the issuer
+    parts: Partition
+    folder: Path  # out/<plan>/<hierarchy>
+    template: Path
+    room: int  # bytes the drafts need, about
+    coverage: list[CoverageGap]
+    batch_size: int
+
+    @property
+    def total(self) -> int:
+        """How many drafts the run writes."""
+        return self.parts.total
+
+
+def prepare(
+    plan: Plan,
+    h: Hierarchy,
+    hierarchy: str,
+    out: Path,
+    *,
+    settings: CascadeSettings | None = None,
+    start: str | None = None,
+    template: Path | None = None,
+    batch_size: int = 400,
+) -> Prepared:
+    """Check a cascade of ``plan`` over ``h`` into ``out`` and plan its batches.
+
+    Raises the one-line error of the first problem, with nothing written, not even the
+    output folder.
+    """
+    settings = settings or CascadeSettings()
+    template = template or PLAN_TEMPLATE
+    root = issuer_unit(plan, h)
+    units = scope(h, root, start, settings)
+    check_assignments(plan, h, settings, units)
+    issuer_plan = resolve_issuer_plan(plan, root, h)
+    sample = render_plan(issuer_plan, template)  # a template error stops the run here
+    parts = partition(h, root.id, batch_size, units)
+    folder = plan_folder(out, plan, hierarchy)
+    room = 2 * len(sample) * parts.total  # a draft is about the size of the issuer's own
+    check_room(folder, room)
+    return Prepared(
+        plan=plan,
+        hierarchy=hierarchy,
+        root=root,
+        issuer_plan=issuer_plan,
+        settings=settings,
+        scope=units,
+        parts=parts,
+        folder=folder,
+        template=template,
+        room=room,
+        coverage=coverage(plan, h),
+        batch_size=batch_size,
+    )
+
+
+class CascadeOutcome(BaseModel):
+    """What a cascade run did: for the CLI summary and the run's artifacts."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    plan: PlanSummary
+    folder: str
+    drafts_per_level: dict[str, int]
+    written: int
+    unchanged: int
+    edited: list[str]  # paths of drafts kept because they were edited by hand
+    stale: list[str]  # paths of drafts of units no longer in the hierarchy (left in place)
+    coverage: list[CoverageGap]
+    resumed: int = 0  # drafts of batches an earlier (crashed or identical) run had finished
+    swept: int = 0  # temporary files a killed run had left, removed
+    worker_peak_mb: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return sum(self.drafts_per_level.values())
+
+
+@dataclass
+class Run:
+    """A cascade under way, holding its folder's lock (see :func:`running`)."""
+
+    prepared: Prepared
+    h: Hierarchy
+    previous: Manifest | None
+    swept: int
+    top: list[Draft] = field(default_factory=list)  # drafted in the flow, top-down
+    jobs: list[SubtreeJob] = field(default_factory=list)  # batches of whole subtrees
+
+    @property
+    def recorded(self) -> dict[str, str]:
+        """Path → what the product last wrote there, from the previous manifest."""
+        if self.previous is None:
+            return {}
+        return {e.path: e.sha256 for e in (*self.previous.drafts, *self.previous.stale)}
+
+    def top_chunks(self) -> Iterator[list[Draft]]:
+        """The top drafts in chunks of the batch size, for tasks."""
+        size = self.prepared.batch_size
+        for begin in range(0, len(self.top), size):
+            yield self.top[begin : begin + size]
+
+    def finish(self, drafted: BatchResult) -> CascadeOutcome:
+        """Write the merged manifest (last, atomically) and forget unused journal entries."""
+        p, h = self.prepared, self.h
+        order = {u.id: i for i, u in enumerate(h)}
+        current = {e.unit_id: e for e in drafted.entries}
+        kept, stale = self._carried(current)
+        entries = sorted([*current.values(), *kept], key=lambda e: order[e.unit_id])
+        summary = PlanSummary.of(p.plan)
+        write_manifest(
+            p.folder,
+            Manifest(plan=summary, hierarchy=p.hierarchy, drafts=entries, stale=stale),
+        )
+        if p.scope is None:  # a partial run leaves the other batches' entries for later
+            forget_except(p.folder, set(drafted.journal_keys))
+        per_level: dict[str, int] = {}
+        for e in sorted(current.values(), key=lambda e: order[e.unit_id]):
+            per_level[e.level] = per_level.get(e.level, 0) + 1
+        edited = [e.path for e in current.values() if e.state is DraftState.EDITED]
+        return CascadeOutcome(
+            plan=summary,
+            folder=str(p.folder),
+            drafts_per_level=per_level,
+            written=drafted.written,
+            unchanged=len(current) - drafted.written - drafted.kept,
+            edited=edited,
+            stale=[e.path for e in stale],
+            coverage=p.coverage,
+            resumed=drafted.skipped,
+            swept=self.swept,
+            worker_peak_mb=drafted.peak_mb,
+        )
+
+    def _carried(
+        self, current: dict[str, ManifestEntry]
+    ) -> tuple[list[ManifestEntry], list[ManifestEntry]]:
+        """Entries of the previous manifest this run did not redraft: still listed (units
+        outside its scope), or stale (the unit left the hierarchy or its draft moved)."""
+        if self.previous is None:
+            return [], []
+        now = {e.path for e in current.values()}
+        kept: list[ManifestEntry] = []
+        stale: list[ManifestEntry] = []
+        for e in self.previous.drafts:
+            if e.unit_id in current and current[e.unit_id].path == e.path:
+                continue
+            if (
+                e.unit_id in self.h
+                and e.unit_id not in current
+                and draft_path(self.h, self.h.unit(e.unit_id)).as_posix() == e.path
+            ):
+                kept.append(e)
+            elif e.path not in now:
+                stale.append(e)
+        stale += [
+            e
+            for e in self.previous.stale
+            if e.path not in now and (self.prepared.folder / e.path).exists()
+        ]
+        return kept, stale
+
+
+@contextlib.contextmanager
+def running(prepared: Prepared, h: Hierarchy) -> Iterator[Run]:
+    """Hold the plan folder's lock and yield the run: top drafts, batches, then finish().
+
+    The previous manifest is read under the lock, so two runs never merge into each other.
+    """
+    with locked(prepared.folder) as swept:
+        previous = read_manifest(prepared.folder)
+        if previous is not None and previous.hierarchy != prepared.hierarchy:
+            raise CascadeError(
+                f"this folder holds drafts over hierarchy {previous.hierarchy}, not "
+                f"{prepared.hierarchy}; choose another --out",
+                where=prepared.folder,
+            )
+        run = Run(prepared, h, previous, swept)
+        _plan_batches(run)
+        yield run
+
+
+def _plan_batches(run: Run) -> None:
+    """Derive the top of the tree (units whose subtree is bigger than a batch) and make a job
+    for each batch of whole subtrees below it, with the plans of their parents."""
+    p, h = run.prepared, run.h
+    expanded = set(p.parts.expanded)
+    starts = [(p.root, p.issuer_plan, c) for c in h.children(p.root.id) if c.id in expanded]
+    run.top = list(drafts_below(h, starts, p.settings, lambda u: u.id in expanded))
+    plans = {p.root.id: p.issuer_plan} | {d.unit.id: d.plan for d in run.top}
+    previous = {e.unit_id: e for e in run.previous.drafts} if run.previous else {}
+    for roots in p.parts.batches:
+        parents = {h.unit(r).parent for r in roots}
+        mine = (previous[u] for u in subtree_ids(h, roots) if u in previous) if previous else ()
+        run.jobs.append(
+            SubtreeJob(
+                roots=roots,
+                parent_plans={u: plans[u] for u in parents if u is not None},
+                settings=p.settings,
+                folder=p.folder,
+                scope=p.scope,
+                template=p.template,
+                recorded={e.path: e.sha256 for e in mine},
+            )
+        )
