@@ -317,6 +317,26 @@ class Hierarchy:
             where=self.source,
         )
 
+    def sibling_duplicates(self) -> list[list[Unit]]:
+        """Groups of two or more units under one parent with the same name (NFC, casefolded).
+
+        The hierarchy is still valid (ids tell them apart), but looking either up by name is
+        ambiguous and their drafts carry the same heading, so ``hierarchy check`` warns. Units
+        and groups are in the order of the data.
+        """
+        by_parent: defaultdict[tuple[str | None, str], list[str]] = defaultdict(list)
+        for key, ids in self._name_index().ways[0].items():
+            if len(ids) > 1:  # most names are unique: only the repeated ones are looked at
+                for uid in ids:
+                    by_parent[self.unit(uid).parent, key].append(uid)
+        repeated = [ids for ids in by_parent.values() if len(ids) > 1]
+        if not repeated:
+            return []
+        order = {uid: i for i, uid in enumerate(self.graph)}
+        groups = [sorted(ids, key=order.__getitem__) for ids in repeated]
+        groups.sort(key=lambda ids: order[ids[0]])
+        return [[self.unit(uid) for uid in ids] for ids in groups]
+
     def _name_index(self) -> _NameIndex:
         if self._names is None:
             nodes = self.graph.nodes

@@ -17,7 +17,7 @@ from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from kehoach.cli import app
 from kehoach.io.errors import HierarchyError
-from tests.conftest import EXAMPLES, refused, runner
+from tests.conftest import EXAMPLES, TINY, refused, runner
 
 Write = Callable[[str, str], Path]
 
@@ -169,6 +169,40 @@ def test_a_name_like_nothing_suggests_nothing(hanoi: Hierarchy) -> None:
     with pytest.raises(HierarchyError) as err:
         hanoi.find("Atlantis")
     assert str(err.value) == "hanoi-2024: no unit with id or name 'Atlantis'"
+
+
+def test_siblings_with_the_same_name_are_reported(write: Write) -> None:
+    text = TINY.format(departments="none") + (
+        '  - {id: "00341", name: PHƯỜNG YÊN SỞ, kind: phuong, parent: "008"}\n'
+        '  - {id: "006", name: Quận Đống Đa, kind: quan, parent: "01"}\n'
+        '  - {id: "00235", name: Phường Yên Sở, kind: phuong, parent: "006"}\n'
+    )
+    h = load_hierarchy(write("h.yaml", text))
+    groups = h.sibling_duplicates()
+    assert [[u.id for u in same] for same in groups] == [["00340", "00341"]]
+    assert (
+        load_hierarchy(write("t.yaml", TINY.format(departments="rules-2024"))).sibling_duplicates()
+        == []
+    )
+
+
+def test_hierarchy_check_warns_about_siblings_with_the_same_name(write: Write) -> None:
+    text = TINY.format(departments="rules-2024").replace(
+        "Phường Trần Phú", unicodedata.normalize("NFD", "phường yên sở")
+    )
+    result = runner.invoke(app, ["hierarchy", "check", str(write("h.yaml", text))])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("ok ")
+    assert result.stderr.splitlines() == [
+        "warning: 2 units under Quận Hoàng Mai (008) are named 'Phường Yên Sở': 00340, "
+        "00337; finding them by name is ambiguous and their drafts carry the same heading"
+    ]
+
+
+def test_hierarchy_check_is_quiet_when_names_are_unique(tiny_file: Path) -> None:
+    result = runner.invoke(app, ["hierarchy", "check", str(tiny_file)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
 
 
 def test_the_cli_refuses_an_ambiguous_unit_in_one_line(tmp_path: Path) -> None:
