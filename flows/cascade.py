@@ -260,7 +260,7 @@ def cascade_flow(
         hierarchy: hanoi-2024, hanoi-2025, vn-2024, vn-2025, or a hierarchy YAML file.
         out: Folder the drafts and manifest.json are written to.
         to_level: Deepest level to draft (huyen, xa); empty = all levels and departments.
-        start: Only this unit (id or exact name) and the units below it; empty = all.
+        start: Only this unit (id or name, accents optional) and those below it; empty = all.
         batch_size: Units per task: whole subtrees of about this many units.
         workers: Processes drafting batches in parallel (1 = all in this process).
         template: The DOCX template (docxtpl); empty = templates/docx/ke-hoach.docx.
