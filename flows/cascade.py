@@ -186,7 +186,7 @@ def cascade_flow(
         hierarchy: hanoi-2024, hanoi-2025, vn-2024, vn-2025, or a hierarchy YAML file.
         out: Folder under which each plan gets its own folder of drafts and manifest.json.
         to_level: Deepest level to draft (huyen, xa); empty = all levels and departments.
-        start: Only this unit (id or name) and the units below it; empty = all.
+        start: Only this unit (id or name, accents optional) and those below it; empty = all.
         batch_size: Units per task: whole subtrees of about this many units.
         workers: Processes drafting batches in parallel (1 = all in this process).
         template: The DOCX template (docxtpl); empty = the default ke-hoach.docx.

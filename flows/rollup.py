@@ -197,7 +197,7 @@ def report_flow(
 
     Args:
         plan: The plan reported on (YAML file on the server).
-        unit: The reporting unit: id (01, 008, 00340) or exact name.
+        unit: The reporting unit: id (01, 008, 00340) or name, accents optional.
         hierarchy: hanoi-2024, hanoi-2025, vn-2024, vn-2025, or a hierarchy YAML file.
         period: 2024-Q1, 2024-6M, 2024-9M or 2024-Y; empty = the latest passed period.
         as_of: Date the figures are as of; empty = the unit's report deadline, or today.

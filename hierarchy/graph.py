@@ -7,16 +7,23 @@ level, no administrative unit under a department, and only known roles.
 
 from __future__ import annotations
 
-from collections import Counter
+import difflib
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 import networkx as nx
 from pydantic import BaseModel, ConfigDict
 
-from hierarchy.units import Level, Unit
+from hierarchy.units import Level, Unit, UnitKind, accent_free_key, name_key, nfc
 from kehoach.io.errors import HierarchyError
 
 _ADMIN_ORDER = {Level.TRUNG_UONG: 0, Level.TINH: 1, Level.HUYEN: 2, Level.XA: 3}
+
+
+def _rank(unit: Unit) -> int:
+    """Where a unit's level sits top-down, departments below every administrative level."""
+    return _ADMIN_ORDER.get(unit.level, len(_ADMIN_ORDER))
 
 
 class HierarchyStats(BaseModel):
@@ -32,6 +39,63 @@ class HierarchyStats(BaseModel):
     by_kind: dict[str, int]
 
 
+@dataclass(frozen=True)
+class _Way:
+    """One way a typed name can match a unit, and how an ambiguous match is explained."""
+
+    key: Callable[[str], str]
+    short: bool  # match the name without its kind word ("Yên Sở")
+    how: str  # after "N units are named 'x'"
+    remedy: str  # after "; use "
+
+
+# Tried in order; the first way that matches anything decides (one unit, or ambiguous).
+_WAYS = (
+    _Way(name_key, short=False, how="", remedy="the id"),
+    _Way(accent_free_key, short=False, how=" (ignoring accents)", remedy="the id"),
+    _Way(name_key, short=True, how=" (without their kind word)", remedy="the full name or the id"),
+    _Way(
+        accent_free_key,
+        short=True,
+        how=" (without their kind word, ignoring accents)",
+        remedy="the full name or the id",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class _NameIndex:
+    """Unit ids by name key, one mapping per way of matching (:data:`_WAYS`).
+
+    ``suggestions`` maps every accent-free key (full and short names) to its units, for
+    "did you mean" when nothing matches.
+    """
+
+    ways: tuple[dict[str, tuple[str, ...]], ...]
+    suggestions: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, units: Iterable[Unit]) -> _NameIndex:
+        # Departments repeat a few names thousands of times ("Bộ phận Một cửa"): each distinct
+        # name (and kind, which decides the short name) is normalised once, not once per unit.
+        alike: defaultdict[tuple[str, UnitKind], list[Unit]] = defaultdict(list)
+        for unit in units:
+            alike[unit.name, unit.kind].append(unit)
+        ways: list[defaultdict[str, list[str]]] = [defaultdict(list) for _ in _WAYS]
+        suggestions: defaultdict[str, list[str]] = defaultdict(list)
+        for group in alike.values():
+            full, short = group[0].name, group[0].short_name
+            ids = [u.id for u in group]
+            for way, by_key in zip(_WAYS, ways, strict=True):
+                by_key[way.key(short if way.short else full)].extend(ids)
+            for name in {accent_free_key(full), accent_free_key(short)}:
+                suggestions[name].extend(ids)
+        return cls(
+            ways=tuple({k: tuple(v) for k, v in by_key.items()} for by_key in ways),
+            suggestions={k: tuple(v) for k, v in suggestions.items()},
+        )
+
+
 class Hierarchy:
     """A tree of :class:`Unit` on ``networkx.DiGraph``; edges go parent → child.
 
@@ -45,6 +109,10 @@ class Hierarchy:
         # Children per unit, built on first use: derivation asks for a unit's departments
         # once per task, and networkx's successor walk costs more than the lookup.
         self._children: dict[str, list[Unit]] = {}
+        # Names to ids, built on the first lookup by name: a national hierarchy has ~65,000
+        # units, and normalising every name on every call would cost a scan each time. Two
+        # threads building it at once build the same index; the last one is kept.
+        self._names: _NameIndex | None = None
 
     @classmethod
     def from_units(
@@ -215,16 +283,95 @@ class Hierarchy:
         return out
 
     def find(self, key: str) -> Unit:
-        """A unit by id, or by exact name if that name is unique ("Phường Yên Sở")."""
-        if key in self.graph:
-            return self.unit(key)
-        matches = [u for u in self if u.name.casefold() == key.strip().casefold()]
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            ids = ", ".join(f"{u.id} (under {u.parent})" for u in matches[:5])
-            raise HierarchyError(f"{len(matches)} units are named {key!r}: {ids}; use the id")
-        raise HierarchyError(f"no unit with id or name {key!r}", where=self.source)
+        """A unit by id or by name, as a clerk types it.
+
+        ``key`` is normalised (NFC, surrounding and repeated spaces) and tried, in order, as:
+        an id ("00340"); the full name, ignoring case and where the tone mark sits ("phường
+        yên sở", "Xã Điện Hoà" for "Xã Điện Hòa"); the full name ignoring accents too, with
+        "đ" as "d" ("Phuong Yen So"); the name without its kind word ("Hoàng Mai", then
+        "Hoang Mai"). The first of these that matches anything decides, so a name typed with
+        its accents finds that unit even when another differs from it only by accents, and a
+        full name wins over a short one. A short name is accepted only when it is unambiguous:
+        "Long Biên" is both Quận and Phường Long Biên in Hà Nội, "Yên Sở" both Phường Yên Sở
+        (Hoàng Mai) and Xã Yên Sở (Hoài Đức); guessing would cascade to the wrong unit.
+
+        Raises :class:`HierarchyError` naming the candidates (id, and the parent's name) when
+        several units match, or suggesting the closest name when none does.
+        """
+        typed = nfc(key).strip()
+        if typed in self.graph:
+            return self.unit(typed)
+        index = self._name_index()
+        for way, ids in zip(_WAYS, index.ways, strict=True):
+            found = ids.get(way.key(typed), ())
+            if len(found) == 1:
+                return self.unit(found[0])
+            if found:
+                raise HierarchyError(
+                    f"{len(found)} units are named {typed!r}{way.how}: "
+                    f"{self._candidates(found, typed)}; use {way.remedy}",
+                    where=self.source,
+                )
+        raise HierarchyError(
+            f"no unit with id or name {typed!r}{self._suggestion(typed, index)}",
+            where=self.source,
+        )
+
+    def sibling_duplicates(self) -> list[list[Unit]]:
+        """Groups of two or more units under one parent with the same name (NFC, casefolded).
+
+        The hierarchy is still valid (ids tell them apart), but looking either up by name is
+        ambiguous and their drafts carry the same heading, so ``hierarchy check`` warns. Units
+        and groups are in the order of the data.
+        """
+        by_parent: defaultdict[tuple[str | None, str], list[str]] = defaultdict(list)
+        for key, ids in self._name_index().ways[0].items():
+            if len(ids) > 1:  # most names are unique: only the repeated ones are looked at
+                for uid in ids:
+                    by_parent[self.unit(uid).parent, key].append(uid)
+        repeated = [ids for ids in by_parent.values() if len(ids) > 1]
+        if not repeated:
+            return []
+        order = {uid: i for i, uid in enumerate(self.graph)}
+        groups = [sorted(ids, key=order.__getitem__) for ids in repeated]
+        groups.sort(key=lambda ids: order[ids[0]])
+        return [[self.unit(uid) for uid in ids] for ids in groups]
+
+    def _name_index(self) -> _NameIndex:
+        if self._names is None:
+            nodes = self.graph.nodes
+            self._names = _NameIndex.of(nodes[n]["unit"] for n in nodes)
+        return self._names
+
+    def _under(self, unit: Unit) -> str:
+        return f"under {self.unit(unit.parent).name}" if unit.parent is not None else "the root"
+
+    def _candidates(self, ids: Sequence[str], typed: str, shown: int = 5) -> str:
+        """ "00xxx (under Quận Hà Đông), …": the name too where it is not what was typed.
+
+        Higher levels first (a province before a commune of the same name), departments last.
+        """
+        units = sorted((self.unit(uid) for uid in ids), key=_rank)
+        parts = []
+        for unit in units[:shown]:
+            uid = unit.id
+            name = "" if name_key(unit.name) == name_key(typed) else f" {unit.name}"
+            parts.append(f"{uid}{name} ({self._under(unit)})")
+        more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+        return ", ".join(parts) + more
+
+    def _suggestion(self, typed: str, index: _NameIndex) -> str:
+        """ "; did you mean Phường Yên Sở (00340)?", or "" when no name is close."""
+        close = difflib.get_close_matches(
+            accent_free_key(typed), index.suggestions, n=1, cutoff=0.8
+        )
+        if not close:
+            return ""
+        units = [self.unit(uid) for uid in index.suggestions[close[0]][:3]]
+        if len(units) == 1:
+            return f"; did you mean {units[0].name} ({units[0].id})?"
+        named = [f"{u.name} ({u.id}, {self._under(u)})" for u in units]
+        return f"; did you mean {' or '.join(named)}?"
 
     def subtree(self, unit_id: str) -> Hierarchy:
         """The hierarchy below ``unit_id``, which becomes the root."""

@@ -8,6 +8,7 @@ communes directly. Both are the same model with a different graph.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from enum import StrEnum
 
@@ -102,8 +103,38 @@ _WORD_OF_KIND = {
 
 
 def nfc(text: str) -> str:
-    """Unicode NFC, so "Hoà" typed decomposed matches the national data's "Hoà"."""
+    """Unicode NFC: a name typed decomposed (NFD, "o" + combining marks) equals the composed
+    form the national data is stored in."""
     return unicodedata.normalize("NFC", text)
+
+
+# A tone mark (dấu thanh: huyền, sắc, hỏi, ngã, nặng) after the second vowel of an open "oa",
+# "oe" or "uy" (not "qu" + "y", where "u" belongs to the consonant), in decomposed text: the
+# old style "Hoà", "Khoẻ", "Thuỷ" that many keyboards still type.
+_OLD_TONE = re.compile(r"(?<!q)(o(?=[ae])|u(?=y))([aey])([\u0300\u0301\u0303\u0309\u0323])(?!\w)")
+
+
+def name_key(text: str) -> str:
+    """A name as lookup compares it exactly: NFC, casefolded, runs of spaces made one, and
+    the tone mark where the national data puts it.
+
+    "PHƯỜNG  YÊN SỞ" and "Phường Yên Sở" have the same key; "Phuong Yen So" does not. The
+    data writes the tone of an open "oa", "oe", "uy" on the first vowel ("Hòa", "Thủy", never
+    "Hoà", "Thuỷ"); both placements are the same spelling, so the key moves it there.
+    """
+    folded = unicodedata.normalize("NFD", " ".join(text.casefold().split()))
+    return nfc(_OLD_TONE.sub(r"\1\3\2", folded))
+
+
+def accent_free_key(text: str) -> str:
+    """A name without diacritics (dấu, accent and tone marks): "Phường Yên Sở" → "phuong yen so".
+
+    Clerks often type names without dấu. Decomposing (NFD) splits each letter from its marks,
+    which are dropped; "đ" is a letter of its own, not "d" with a mark, so it is mapped to "d"
+    by hand.
+    """
+    bare = unicodedata.normalize("NFD", name_key(text))
+    return "".join(c for c in bare if not unicodedata.combining(c)).replace("đ", "d")
 
 
 def upper_vi(text: str) -> str:

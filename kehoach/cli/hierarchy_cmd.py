@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import NAMED_SOURCES, load_hierarchy
-from kehoach.cli.common import command, console
+from kehoach.cli.common import command, console, warn
 
 app = typer.Typer(help="Look at and check hierarchies of units.", no_args_is_help=True)
 
@@ -53,12 +54,26 @@ def show(
 @app.command()
 @command
 def check(file: Annotated[Path, typer.Argument(help="Hierarchy YAML file.")]) -> None:
-    """Validate a hierarchy file; exit 1 with the first error, naming the file, line and unit."""
+    """Validate a hierarchy file; exit 1 with the first error, naming the file, line and unit.
+
+    Siblings with the same name are valid but warned about: a name finds neither of them, and
+    their drafts carry the same heading.
+    """
     h = load_hierarchy(file)
     stats = h.stats()
     console.print(
         f"[green]ok[/] {file}: {stats.total} units, {stats.depth} levels, root {h.root.name}"
     )
+    for same in h.sibling_duplicates():
+        parent = h.parent(same[0].id)
+        under = f"{parent.name} ({parent.id})" if parent is not None else "the root"
+        ids = ", ".join(u.id for u in same)
+        warn(
+            escape(
+                f"{len(same)} units under {under} are named {same[0].name!r}: {ids}; finding "
+                "them by name is ambiguous and their drafts carry the same heading"
+            )
+        )
 
 
 @app.command()
