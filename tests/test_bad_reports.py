@@ -194,7 +194,7 @@ def test_a_sheet_lists_twenty_errors_then_how_many_more(
     path = sheet(**cells)
     before = rows(db)
     cell = r"bad\.xlsx, sheet BaoCao, cell [EFH]1\d: '\?' is not"
-    more = r"bad\.xlsx: … and 1 more errors in this file; nothing was imported$"
+    more = r"bad\.xlsx: … and 1 more error in this file; nothing was imported$"
     refused(tmp_path, import_args(db, path), *[cell] * 20, more)
     assert rows(db) == before
 

@@ -233,7 +233,7 @@ def test_a_file_lists_its_first_twenty_problems_and_counts_the_rest(
         read_files([sheet], plans, h, KEY, "x")
     lines = err.value.lines()
     assert len(lines) == MAX_ERRORS_PER_FILE + 1 == 21
-    assert lines[-1] == f"{sheet}: … and 1 more errors in this file; nothing was imported"
+    assert lines[-1] == f"{sheet}: … and 1 more error in this file; nothing was imported"
     assert err.value.count == 21
 
 

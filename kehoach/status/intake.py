@@ -236,7 +236,8 @@ class _Problems:
         more = None
         if self.count > len(self.found):
             hidden = self.count - len(self.found)
-            more = str(_fail(self.path, f"… and {hidden} more errors in this file"))
+            errors = "error" if hidden == 1 else "errors"
+            more = str(_fail(self.path, f"… and {hidden} more {errors} in this file"))
         return IntakeError.gather(self.found, count=self.count, more=more)
 
     def raise_any(self) -> None:
