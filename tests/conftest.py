@@ -74,16 +74,22 @@ def files(root: Path) -> dict[str, str]:
     }
 
 
-def refused(root: Path, args: list[str], pattern: str) -> str:
-    """Run the CLI; assert one clear error line matching ``pattern`` and nothing changed."""
+def refused(root: Path, args: list[str], pattern: str, *more: str) -> str:
+    """Run the CLI; assert one clear error line matching ``pattern`` and nothing changed.
+
+    Input with several errors (a report with three wrong cells) is refused with one line
+    per error: ``more`` are the patterns of the lines after the first, in order.
+    """
     before = files(root)
     result = runner.invoke(app, args)
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    assert re.search(pattern, lines[0]), lines[0]
+    patterns = [pattern, *more]
+    assert len(lines) == len(patterns), result.stderr
+    for line, expected in zip(lines, patterns, strict=True):
+        assert line.startswith("error: "), line
+        assert re.search(expected, line), line
     assert files(root) == before
     return lines[0]
 

@@ -20,7 +20,7 @@ from docx import Document
 from kehoach.cli import app
 from kehoach.documents.nd30 import check_docx
 from kehoach.documents.plan_document import PLAN_TEMPLATE
-from tests.conftest import EXAMPLES, TINY, refused, runner
+from tests.conftest import EXAMPLES, TINY, files, refused, runner
 
 Write = Callable[[str, str], Path]
 PLAN_67 = EXAMPLES / "hoang-mai-67-kh-ubnd.yaml"
@@ -153,6 +153,63 @@ def test_deadline_after_the_parents(tmp_path: Path) -> None:
 def test_the_seed_plans_keep_their_parents_deadlines() -> None:
     result = runner.invoke(app, ["plan", "check", str(PLAN_55), "--parent", str(PLAN_67)])
     assert result.exit_code == 0, result.output
+
+
+def _task_line(text: str, task_id: str) -> int:
+    """The line of ``- id: "<task_id>"`` in a plan's text: where errors about it point."""
+    return text.splitlines().index(f'  - id: "{task_id}"') + 1
+
+
+# A task due before the plan's own date (20/02/2024): a day, or a whole window, before it.
+BEFORE_THE_PLAN = {
+    "deadline-before-the-plan": (
+        ('deadline: "Chậm nhất ngày 20/2/2024"', 'deadline: "19/2/2024"'),
+        "1",
+        r"tasks\.0\.deadline: task 1 is due 19/02/2024 \('19/2/2024'\), before the plan's own "
+        r"date 20/02/2024",
+    ),
+    "before-the-day-it-is-issued": (
+        ('deadline: "Chậm nhất ngày 20/2/2024"', 'deadline: "Trước ngày 20/2/2024"'),
+        "1",
+        r"tasks\.0\.deadline: task 1 is due 19/02/2024 \('Trước ngày 20/2/2024'\), before the "
+        r"plan's own date 20/02/2024",
+    ),
+    "window-before-the-plan": (
+        ('deadline: "Trước ngày 15/3/2024"', 'deadline: "Trong năm 2023"'),
+        "1b",
+        r"tasks\.1\.deadline: task 1b is due 31/12/2023 \('Trong năm 2023'\), before the plan's "
+        r"own date 20/02/2024",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BEFORE_THE_PLAN)
+def test_a_deadline_before_the_plans_own_date(case: str, tmp_path: Path) -> None:
+    (old, new), task_id, pattern = BEFORE_THE_PLAN[case]
+    path = _plan_55(tmp_path, old, new)
+    line = _task_line(path.read_text(encoding="utf-8"), task_id)
+    refused(tmp_path, ["plan", "check", str(path)], rf"p\.yaml:{line}: {pattern}")
+
+
+def test_a_deadline_after_the_term_is_a_warning(tmp_path: Path) -> None:
+    path = _plan_55(tmp_path, 'deadline: "Trước ngày 15/3/2024"', 'deadline: "Trong năm 2025"')
+    before = files(tmp_path)
+    result = runner.invoke(app, ["plan", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    line = _task_line(path.read_text(encoding="utf-8"), "1b")
+    assert result.stderr.splitlines() == [
+        f"warning: {path}:{line}: task 1b is due 31/12/2025 ('Trong năm 2025'), after the "
+        "plan's term (2024); check the year"
+    ]
+    assert result.stdout.startswith(f"ok {path}: ")
+    assert files(tmp_path) == before
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
+def test_the_seed_plans_have_no_deadline_before_them_or_after_their_term(path: Path) -> None:
+    result = runner.invoke(app, ["plan", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
 
 
 # -- templates ----------------------------------------------------------------------------

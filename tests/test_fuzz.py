@@ -112,6 +112,10 @@ def refused_cleanly(
         assert "\n" not in str(exc), f"the CLI prints errors as one line: {exc}"
         if names is not None:
             assert names in exc.where, f"{exc.where!r} does not name {names}"
+        # An error listing several problems prints one line each, each naming its file.
+        for line in exc.lines():
+            assert "\n" not in line, f"one line per problem: {line!r}"
+            assert names is None or names in line.split(": ", 1)[0], line
         # How deep inputs get, in --hypothesis-show-statistics: which check refused them.
         event(f"{type(exc).__name__}: {' '.join(exc.what.split()[:3])[:40]}")
         return exc
@@ -843,7 +847,18 @@ def test_sheet_with_random_cells(
     )
     path = fresh(workdir, suffix)
     path.write_bytes(edited)
-    refused_cleanly(lambda: read_files([path], plans, h, KEY, "fuzz"), IntakeError, path.name)
+    accepted: list[tuple[str, list[str]]] = []
+
+    def read() -> None:
+        for prov, statuses, _ in read_files([path], plans, h, KEY, "fuzz"):
+            accepted.append((prov.unit_id, [s.task_id for s in statuses]))
+
+    if refused_cleanly(read, IntakeError, path.name) is None:
+        # Accepted: the report holds every task its unit owes, once (a row cleared or written
+        # over would otherwise roll up as a task not owed).
+        [(unit_id, reported)] = accepted
+        owed = [t.id for t in reported_tasks(h.unit(unit_id), plans, h)]
+        assert sorted(reported) == sorted(owed)
 
 
 def _truncated(sheet: bytes, cut: int) -> bytes:
@@ -1043,7 +1058,16 @@ def test_csv_with_random_rows(
         text = "\n".join(",".join(r) for r in [header, *rows])
     path = fresh(workdir, ".csv")
     path.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8", "surrogatepass"))
-    refused_cleanly(lambda: read_csv(path, plans, h, KEY, "fuzz"), IntakeError, path.name)
+    accepted = []
+
+    def read() -> None:
+        accepted.extend(read_csv(path, plans, h, KEY, "fuzz"))
+
+    if refused_cleanly(read, IntakeError, path.name) is None:
+        # Accepted: each unit and period it reports on has every task the unit owes, once.
+        for prov, statuses, _ in accepted:
+            owed = [t.id for t in reported_tasks(h.unit(prov.unit_id), plans, h)]
+            assert sorted(s.task_id for s in statuses) == sorted(owed)
 
 
 @budget(60)
@@ -1064,14 +1088,15 @@ def test_good_csv_with_padded_header_imports(workdir: Path, reports: Reports) ->
     # Found by this file: " unit_id" passed the header check (it strips) and then failed
     # with KeyError 'unit_id' on the first row.
     h, plans = reports.h, reports.plans
-    task = reported_tasks(h.unit(SHEET_UNITS[0]), plans, h)[0]
+    tasks = [t.id for t in reported_tasks(h.unit(SHEET_UNITS[0]), plans, h)]
     path = fresh(workdir, ".csv")
     path.write_text(
-        ", ".join(CSV_COLUMNS) + f"\n{SHEET_UNITS[0]},{task.id},2024-Q1,Đang thực hiện,,\n",
+        ", ".join(CSV_COLUMNS)
+        + "".join(f"\n{SHEET_UNITS[0]},{t},2024-Q1,Đang thực hiện,," for t in tasks),
         encoding="utf-8",
     )
     [(prov, statuses, _)] = read_csv(path, plans, h, KEY, "fuzz")
-    assert prov.unit_id == SHEET_UNITS[0] and statuses[0].task_id == task.id
+    assert prov.unit_id == SHEET_UNITS[0] and [s.task_id for s in statuses] == tasks
 
 
 @pytest.mark.parametrize("number", ["1e999", "-1e999"])

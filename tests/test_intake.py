@@ -14,7 +14,13 @@ from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from kehoach.cascade.walk import plans_by_unit
 from kehoach.plan.model import Plan, load_plan
-from kehoach.status.intake import IntakeError, read_files, sheet_bytes
+from kehoach.status.intake import (
+    MAX_ERRORS_PER_FILE,
+    IntakeError,
+    read_files,
+    reported_tasks,
+    sheet_bytes,
+)
 from kehoach.status.periods import Period
 from kehoach.status.store.db import connect, record, snapshot
 from tests.conftest import EXAMPLES
@@ -161,28 +167,117 @@ def test_sheet_of_another_unit_cannot_report_its_tasks(
         read_files([path], plans, h, KEY, "x")
 
 
+CSV_HEADER = "unit_id,task_id,period,state,done_on,count\n"
+
+
+def _csv_rows(
+    context: tuple[Hierarchy, dict[str, Plan]], unit: str = VHTT, **answers: str
+) -> list[str]:
+    """A CSV row for every task ``unit`` reports on; ``answers`` by task id, else not started."""
+    h, plans = context
+    tasks = reported_tasks(h.unit(unit), plans, h)
+    return [f"{unit},{t.id},2024-Q1,{answers.get(t.id, 'chua-thuc-hien,,')}\n" for t in tasks]
+
+
 def test_csv_import_and_errors(
     tmp_path: Path, context: tuple[Hierarchy, dict[str, Plan]], engine: Engine
 ) -> None:
     h, plans = context
     good = tmp_path / "ok.csv"
-    good.write_text(
-        "unit_id,task_id,period,state,done_on,count\n"
-        f"{VHTT},5,2024-Q1,hoan-thanh,2024-03-02,3\n"
-        f"{VHTT},6,2024-Q1,Đang thực hiện,,1\n",
-        encoding="utf-8",
-    )
+    rows = _csv_rows(context, **{"5": "hoan-thanh,2024-03-02,3", "6": "Đang thực hiện,,1"})
+    good.write_text(CSV_HEADER + "".join(rows), encoding="utf-8")
     record(engine, read_files([good], plans, h, KEY, "x"))
-    assert _count(engine) == 2
+    assert _count(engine) == 7
     bad = tmp_path / "bad.csv"
-    bad.write_text(
-        "unit_id,task_id,period,state,done_on,count\n"
-        f"{VHTT},5,2024-Q1,hoan-thanh,2024-03-02,3\n"
-        f"{VHTT},6,2024-Q1,hoan-thanh,2024-03-02,ba\n",
-        encoding="utf-8",
-    )
+    rows = _csv_rows(context, **{"5": "hoan-thanh,2024-03-02,3", "6": "hoan-thanh,2024-03-02,ba"})
+    bad.write_text(CSV_HEADER + "".join(rows), encoding="utf-8")
     with pytest.raises(
-        IntakeError, match=r"bad\.csv, row 3, column count: 'ba' is not a whole number"
+        IntakeError, match=r"bad\.csv, row 4, column count: 'ba' is not a whole number"
     ):
         read_files([bad], plans, h, KEY, "x")
-    assert _count(engine) == 2
+    assert _count(engine) == 7
+
+
+def test_every_problem_of_every_file_is_listed_one_a_line(
+    tmp_path: Path, context: tuple[Hierarchy, dict[str, Plan]]
+) -> None:
+    h, plans = context
+    sheet = _edit(_sheet(tmp_path, context, name="a.xlsx"), E11="xong", H12="ba", A13=None)
+    csv_file = tmp_path / "b.csv"
+    csv_file.write_text(
+        CSV_HEADER + "".join(_csv_rows(context, **{"5": "hoan-thanh,,"})), encoding="utf-8"
+    )
+    with pytest.raises(IntakeError) as err:
+        read_files([sheet, csv_file], plans, h, KEY, "x")
+    lines = err.value.lines()
+    assert [line.split(": ", 1)[0] for line in lines] == [
+        f"{sheet}, sheet BaoCao, cell E11",
+        f"{sheet}, sheet BaoCao, cell H12",
+        f"{sheet}, sheet BaoCao",  # the task whose row was emptied
+        f"{csv_file}, row 3, column done_on",
+    ]
+    assert "task '6' (" in lines[2] and "is missing" in lines[2]
+    assert all(line.endswith("nothing was imported") for line in lines)
+    assert err.value.count == 4
+    assert str(err.value) == f"{lines[0]} (and 3 more)"  # one line, for logs
+
+
+def test_a_file_lists_its_first_twenty_problems_and_counts_the_rest(
+    tmp_path: Path, context: tuple[Hierarchy, dict[str, Plan]]
+) -> None:
+    h, plans = context
+    cells = {f"{col}{row}": "?" for row in range(11, 18) for col in "EH"}  # 14 wrong cells
+    cells |= {f"F{row}": "30/02/2024" for row in range(11, 18)}  # and 7 more
+    sheet = _edit(_sheet(tmp_path, context), **cells)
+    with pytest.raises(IntakeError) as err:
+        read_files([sheet], plans, h, KEY, "x")
+    lines = err.value.lines()
+    assert len(lines) == MAX_ERRORS_PER_FILE + 1 == 21
+    assert lines[-1] == f"{sheet}: … and 1 more error in this file; nothing was imported"
+    assert err.value.count == 21
+
+
+def test_a_sheet_without_one_of_its_tasks_is_refused(
+    tmp_path: Path, context: tuple[Hierarchy, dict[str, Plan]]
+) -> None:
+    h, plans = context
+    path = _sheet(tmp_path, context)
+    wb = load_workbook(path)
+    wb["BaoCao"].delete_rows(12)  # task 5, with its quota
+    wb.save(path)
+    with pytest.raises(IntakeError, match=r"s\.xlsx, sheet BaoCao: task '5' \(.*\) is missing"):
+        read_files([path], plans, h, KEY, "x")
+
+
+def test_a_csv_lists_every_task_of_each_unit_it_reports_on(
+    tmp_path: Path, context: tuple[Hierarchy, dict[str, Plan]]
+) -> None:
+    h, plans = context
+    rows = _csv_rows(context)
+    other = "00340-mot-cua"
+    path = tmp_path / "r.csv"
+    path.write_text(CSV_HEADER + "".join(rows[:-1] + _csv_rows(context, other)), "utf-8")
+    with pytest.raises(IntakeError) as err:
+        read_files([path], plans, h, KEY, "x")
+    assert err.value.lines() == [
+        f"{path}, unit {VHTT}, period 2024-Q1: task '11' (Tổ chức các hoạt động, sự kiện tuyên "
+        "truyền về …) is missing: a CSV lists every task of each unit it reports on (7 for "
+        "Bộ phận Văn hóa và Thông tin); nothing was imported"
+    ]
+    # Complete, both units import: a unit the CSV does not mention is not asked for.
+    path.write_text(CSV_HEADER + "".join(rows + _csv_rows(context, other)), "utf-8")
+    assert {p.unit_id for p, _, _ in read_files([path], plans, h, KEY, "x")} == {VHTT, other}
+
+
+def test_a_csv_row_twice_is_refused(
+    tmp_path: Path, context: tuple[Hierarchy, dict[str, Plan]]
+) -> None:
+    h, plans = context
+    rows = _csv_rows(context)
+    path = tmp_path / "r.csv"
+    path.write_text(CSV_HEADER + "".join([*rows, rows[1]]), "utf-8")
+    with pytest.raises(
+        IntakeError,
+        match=r"r\.csv, row 9, column task_id: task '5' of .* for 2024-Q1 appears twice",
+    ):
+        read_files([path], plans, h, KEY, "x")

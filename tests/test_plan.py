@@ -192,6 +192,18 @@ BAD_PLANS = {
         MINIMAL.format(deadline="Trong năm 2024", extra="").replace("2024-02-20", "2024-02-30"),
         r"plan\.yaml:1: date: Input should be a valid date",
     ),
+    "recurrence-ending-before-the-plan": (
+        MINIMAL.format(deadline="{recurrence: hang-thang, due: 2023-12-31}", extra=""),
+        # A deadline written as a mapping has a line of its own: the error points there.
+        r"plan\.yaml:14: tasks\.0\.deadline: task 1 is due 31/12/2023, before the plan's own "
+        r"date 20/02/2024",
+    ),
+    "two-tasks-before-the-plan": (
+        MINIMAL.format(deadline="Tháng 1/2024", extra="")
+        + '  - {id: "2", title: Y, lead: van-phong, deadline: "Quý IV/2023"}\n',
+        r"plan\.yaml:11: tasks\.0\.deadline: task 1 is due 31/01/2024 \('Tháng 1/2024'\), "
+        r"before the plan's own date 20/02/2024; .* \(and 1 more\)",
+    ),
     "malformed": ("number: 55\nissuer: [unclosed\n", r"plan\.yaml:3: malformed YAML"),
     "not-a-mapping": ("- just a list\n", r"plan\.yaml: a plan file is a mapping"),
 }
@@ -208,3 +220,39 @@ def test_minimal_plan_loads(write: Write) -> None:
     plan = load_plan(write("plan.yaml", MINIMAL.format(deadline="Trong năm 2024", extra="")))
     assert isinstance(plan, Plan)
     assert plan.tasks[0].lead.role == "van-phong"
+
+
+@pytest.mark.parametrize(
+    "deadline",
+    [
+        "Chậm nhất ngày 20/2/2024",  # the day the plan is signed
+        "Tháng 2/2024",  # a window that opened before the plan and is still open
+        "Định kỳ hàng tháng",  # a recurrence has no single date
+        "{recurrence: hang-quy, due: 2024-12-31}",
+    ],
+)
+def test_deadlines_on_or_after_the_plans_date_load(write: Write, deadline: str) -> None:
+    plan = load_plan(write("plan.yaml", MINIMAL.format(deadline=deadline, extra="")))
+    assert plan.date == dt.date(2024, 2, 20)
+    assert plan.after_term() == []
+
+
+def test_a_draft_has_no_date_to_be_before(write: Write) -> None:
+    text = MINIMAL.format(deadline="Trong năm 2023", extra="")
+    draft = load_plan(
+        write("plan.yaml", text.replace("number: 55\n", "").replace("date: 2024-02-20\n", ""))
+    )
+    assert draft.is_draft and draft.tasks[0].deadline.due == dt.date(2023, 12, 31)
+
+
+def test_tasks_after_the_term(write: Write) -> None:
+    plan = load_plan(
+        write(
+            "plan.yaml",
+            MINIMAL.format(deadline="15/01/2025", extra="").replace(
+                "term: {start: 2024, end: 2024}", "term: {start: 2023, end: 2024}"
+            ),
+        )
+    )
+    assert [t.id for t in plan.after_term()] == ["1"]
+    assert plan.term.text == "2023–2024"

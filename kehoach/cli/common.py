@@ -9,6 +9,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from kehoach.io.errors import KehoachError
@@ -22,19 +23,26 @@ R = TypeVar("R")
 
 @contextmanager
 def operator_errors() -> Iterator[None]:
-    """Print an input error as one line on stderr and exit 1; let real bugs show a trace."""
+    """Print an input error on stderr and exit 1; let real bugs show a trace.
+
+    One line per problem: most errors are one, an import that found several problems in its
+    files lists each (``KehoachError.lines``), every line with its own file and place. The
+    text is the operator's (cell values, names), so it is escaped: "[/b]" in a header cell
+    is printed as written, not read as Rich markup.
+    """
     try:
         yield
     except KehoachError as exc:
-        err_console.print(
-            f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True
-        )
+        for line in exc.lines():
+            err_console.print(
+                f"[bold red]error:[/] {escape(line)}", markup=True, highlight=False, soft_wrap=True
+            )
         raise typer.Exit(1) from None
 
 
 def warn(message: str) -> None:
-    """One warning line on stderr."""
-    err_console.print(f"[yellow]warning:[/] {message}", markup=True, highlight=False)
+    """One warning line on stderr (the message is printed as written, not as markup)."""
+    err_console.print(f"[yellow]warning:[/] {escape(message)}", markup=True, highlight=False)
 
 
 def command(func: Callable[P, R]) -> Callable[P, R]:

@@ -20,6 +20,14 @@ class KehoachError(Exception):
         self.where = str(where) if where is not None else None
         super().__init__(f"{self.where}: {what}" if self.where else what)
 
+    def lines(self) -> list[str]:
+        """What the CLI prints, one line per problem: this error is one.
+
+        An error that gathers several problems (a report with many bad cells) overrides this
+        to list each; ``str()`` stays one line, the first problem and how many more.
+        """
+        return [str(self)]
+
 
 class InputFileError(KehoachError):
     """A file cannot be read or parsed (missing, not UTF-8, malformed YAML)."""

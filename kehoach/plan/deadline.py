@@ -85,6 +85,14 @@ class Deadline(BaseModel):
         return self.opens is not None
 
     @property
+    def due_text(self) -> str:
+        """The due date for a message, with the plan's wording when that says it otherwise."""
+        if self.due is None:
+            return self.text
+        due = format_date(self.due)
+        return f"{due} ({self.wording!r})" if self.wording else due
+
+    @property
     def text(self) -> str:
         """What the annex prints."""
         if self.wording:

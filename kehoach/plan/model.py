@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from hierarchy.units import ROLE_PATTERN, IssuingBody, Level, Signer
 from kehoach.io.errors import PlanError
-from kehoach.io.reading import describe_validation_error, load_yaml, strip_lines
+from kehoach.io.reading import LINE_KEY, describe_validation_error, load_yaml, strip_lines
 from kehoach.plan.deadline import Deadline, Quota, format_date
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -189,6 +190,11 @@ class Term(BaseModel):
             raise ValueError(f"term ends ({self.end}) before it starts ({self.start})")
         return self
 
+    @property
+    def text(self) -> str:
+        """ "2024", "2021–2025"."""
+        return str(self.start) if self.end == self.start else f"{self.start}–{self.end}"
+
 
 class Plan(BaseModel):
     """Kế hoạch: a plan as issued (or drafted) by one unit."""
@@ -227,7 +233,46 @@ class Plan(BaseModel):
             raise ValueError(f"task ids must be unique; repeated: {', '.join(dupes)}")
         if (self.number is None) != (self.date is None):
             raise ValueError("an issued plan has both number and date; a draft has neither")
+        self._no_task_due_before_the_plan()
         return self
+
+    def _no_task_due_before_the_plan(self) -> None:
+        """Refuse a task due before the day the plan is issued: nobody could meet it.
+
+        Only a dated (issued) plan is checked; a draft's date is not known yet. A window
+        ("Trong năm 2023") is before the plan when it ends before, and a recurrence until a
+        date when that date is; a recurrence without an end has no date to compare. The error
+        is located at the task (``tasks.N.deadline``), so the operator sees the task's line.
+        """
+        if self.date is None:
+            return
+        date = self.date
+        errors = [
+            InitErrorDetails(
+                type=PydanticCustomError(
+                    "due_before_plan",
+                    "task {task} is due {due}, before the plan's own date {date}; a task "
+                    "cannot fall due before the plan that sets it is issued",
+                    {"task": t.id, "due": t.deadline.due_text, "date": format_date(date)},
+                ),
+                loc=("tasks", i, "deadline"),
+                input=t.deadline.text,
+            )
+            for i, t in enumerate(self.tasks)
+            if (due := t.deadline.due) is not None and due < date
+        ]
+        if errors:
+            # pydantic merges a ValidationError raised here into the plan's, at these places.
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+
+    def after_term(self) -> list[Task]:
+        """Tasks due after the plan's term (a 2024 plan with a task due in 2025).
+
+        Not an error: a task may run on past the term (the year's final report, due in
+        January). But it is more often a slip of the year, so ``kehoach plan check`` warns.
+        """
+        last = dt.date(self.term.end, 12, 31)
+        return [t for t in self.tasks if t.deadline.due is not None and t.deadline.due > last]
 
     @property
     def is_draft(self) -> bool:
@@ -263,6 +308,20 @@ class Plan(BaseModel):
             issuer=self.issuer.name,
             summary=summary,
         )
+
+
+def task_line(raw: Any, task_id: str) -> int | None:
+    """The YAML line where task ``task_id`` starts in a file read by ``load_yaml``.
+
+    A check that runs after validation (a deadline after the parent's, after the term) names
+    the task's line as validation errors do.
+    """
+    tasks = raw.get("tasks") if isinstance(raw, dict) else None
+    for task in tasks if isinstance(tasks, list) else []:
+        if isinstance(task, dict) and str(task.get("id")) == task_id:
+            line = task.get(LINE_KEY)
+            return line if isinstance(line, int) else None
+    return None
 
 
 def load_plan(path: Path) -> Plan:
