@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck clean lock
+.PHONY: demo test test-fast check lint typecheck clean lock
 
 UV_VERSION := 0.13.9
 
@@ -32,8 +32,14 @@ typecheck: $(STAMP)
 
 check: lint typecheck
 
+# Everything, as CI runs it (~6 min here).
 test: check
 	$(BIN)/pytest -q
+
+# For everyday work (< 60 s here): lint, types, and the tests that need no server, no national
+# data set, no LibreOffice and no browser, with a quarter of the fuzz examples.
+test-fast: check
+	KEHOACH_FUZZ_SCALE=0.25 $(BIN)/pytest -q -m "not slow" -n 2
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -49,6 +49,13 @@ def tiny_file(write: Callable[[str, str], Path]) -> Path:
     return write("tiny.yaml", TINY.format(departments="rules-2024"))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that runs Prefect (its test harness is a server) belongs to the slow tier."""
+    for item in items:
+        if "prefect_api" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def prefect_api() -> Iterator[None]:
     """One Prefect test harness (a temporary API and database) for the whole session.

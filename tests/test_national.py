@@ -40,6 +40,7 @@ def test_hanoi_2025_is_two_levels_with_126_communes() -> None:
     assert {d.kind for d in h.departments(commune.id)} >= {UnitKind.PHONG, UnitKind.VAN_PHONG}
 
 
+@pytest.mark.slow  # the whole country (vn-2024, vn-2025)
 @pytest.mark.parametrize(
     ("structure", "provinces", "districts", "communes"),
     [(Structure.Y2024, 63, 696, 10035), (Structure.Y2025, 34, 0, 3321)],

@@ -53,6 +53,7 @@ def _ward_plan(tasks: list[Task]) -> tuple[Hierarchy, dict[str, Plan]]:
         update={
             "tasks": tuple(tasks),
             "issuer": Issuer(unit_id="008", name="UBND quận Hoàng Mai", body=units[0].issuing_body),
+            "date": dt.date(2024, 1, 2),  # before every task's date below
         }
     )
     return h, plans_by_unit(Plan.model_validate(plan.model_dump()), h)
