@@ -12,7 +12,7 @@ from docx import Document
 
 from hierarchy.sources import load_hierarchy
 from kehoach.cascade.rules import cascade
-from kehoach.documents.docx import TemplateError, compile_template
+from kehoach.documents.docx import TemplateError, compile_template, unescape_tags
 from kehoach.documents.nd30 import check_docx
 from kehoach.documents.plan_document import PLAN_TEMPLATE, plan_context, render_plan
 from kehoach.plan.model import Plan, load_plan
@@ -152,3 +152,30 @@ def test_bad_templates_are_named(tmp_path: Path, tag: str, message: str) -> None
     plan = load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")
     with pytest.raises(TemplateError, match=message):
         compile_template(path).render(plan_context(plan).model_dump())
+
+
+@pytest.mark.parametrize(
+    ("tag", "printed"),
+    [
+        # LibreOffice writes a tag's quotes as entities; any editor writes "&" as &amp;.
+        ("{{ summary if signer_title == &apos;CHỦ TỊCH&apos; else &quot;?&quot; }}", "SUMMARY"),
+        ("{{ &#39;A &amp; B&#39; }} {{ &#x27;&lt;i&gt;&#x27; }}", "A & B <i>"),
+        # AutoCorrect's curly quotes, typed or saved as numeric entities.
+        ("{{ ‘Word’ }} {{ &#8216;LibreOffice&#8217; }} {{ “x” }}", "Word LibreOffice x"),
+        ("{# a comment with &apos;quotes&apos; #}{{ summary }}", "SUMMARY"),
+    ],
+)
+def test_entities_inside_tags_are_read_as_characters(
+    tmp_path: Path, tag: str, printed: str
+) -> None:
+    plan = load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")
+    # The text around the tags is XML the operator typed: it must stay escaped.
+    path = _template_with(tmp_path, f"R&amp;D &lt;b&gt; {tag} &apos;&amp;amp;&apos;")
+    data = compile_template(path).render(plan_context(plan).model_dump())
+    expected = printed.replace("SUMMARY", plan.summary)
+    assert f"R&D <b> {expected} '&amp;'" in _text(data)
+
+
+def test_unescaping_leaves_the_text_between_tags_alone() -> None:
+    xml = "<w:t>&amp;{{ a == &apos;&amp;&apos; }}&lt;{% if b &gt; 1 %}&quot;{% endif %}</w:t>"
+    assert unescape_tags(xml) == "<w:t>&amp;{{ a == '&' }}&lt;{% if b > 1 %}&quot;{% endif %}</w:t>"
