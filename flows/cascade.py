@@ -50,7 +50,7 @@ from kehoach.cascade.rules import (
     resolve_issuer_plan,
     wanted,
 )
-from kehoach.documents.plan_document import PLAN_TEMPLATE, render_plan
+from kehoach.documents.plan_document import PLAN_TEMPLATE, lint_plan_template, render_plan
 from kehoach.io.writing import OutputError, check_room, locked
 from kehoach.plan.model import Plan, load_plan
 
@@ -74,6 +74,7 @@ class CascadeResult(BaseModel):
     worker_peak_mb: float = 0.0
     resumed: int = 0  # drafts of batches an earlier (crashed or identical) run had finished
     swept: int = 0  # temporary files a killed run had left, removed
+    template_warnings: list[str] = []  # the template's ND30 layout problems, each with its fix
 
 
 #: Worker processes by default: one per core (this machine has 2).
@@ -285,6 +286,9 @@ def cascade_flow(
     check_assignments(parent_plan, h, settings, scope)
     plans = {root.id: resolve_issuer_plan(parent_plan, root, h)}
     sample = render_plan(plans[root.id], template)  # a template error stops the run here
+    template_warnings = lint_plan_template(template)  # a layout problem does not: it warns
+    for problem in template_warnings:
+        logger.warning("Template %s: %s", template, problem)
     parts = partition(h, root.id, batch_size, scope)
     total = parts.total
     # Drafts are about the size of the issuer's own document; ask for twice that.
@@ -316,6 +320,7 @@ def cascade_flow(
         worker_peak_mb=drafted.peak_mb,
         resumed=drafted.skipped,
         swept=swept,
+        template_warnings=template_warnings,
     )
     if gaps:
         create_table_artifact(
@@ -333,7 +338,8 @@ def cascade_flow(
         f"- drafts: {len(entries)} ({written} written, {result.unchanged} unchanged, "
         f"{result.resumed} in batches an earlier run had finished)\n"
         f"- folder: `{out.resolve()}`; manifest: `{(out / 'manifest.json').resolve()}`\n"
-        f"- coverage warnings: {len(gaps)}\n",
+        f"- coverage warnings: {len(gaps)}\n"
+        + "".join(f"- template warning: {w}\n" for w in template_warnings),
         key="cascade-summary",
     )
     return result

@@ -8,6 +8,7 @@ The last cases are inputs that look dangerous but are valid: they must come out 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import unicodedata
 import zipfile
@@ -240,6 +241,28 @@ def test_template_check_fix_never_overwrites_the_template(tmp_path: Path) -> Non
         ["template", "check", str(path), "--fix", "-o", str(path)],
         r"mau\.docx: --fix writes a copy; choose another --out",
     )
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_api")
+def test_a_cascade_with_a_misformatted_template_warns_and_drafts(tmp_path: Path) -> None:
+    """A layout problem is the operator's to fix, not a reason to stop: each is one warning
+    with its fix, and every draft is written."""
+    path = _misformatted(tmp_path)
+    out = tmp_path / "out"
+    args = ["cascade", str(PLAN_67), "-H", str(HOANG_MAI), "--from", "00340", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--template", str(path)])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
+    assert [w.split(": ", 3)[2] for w in warnings] == [
+        "font is Arial in 46 runs; ND 30 requires Times New Roman",
+        "the header table has visible borders",
+        "the signature table (Nơi nhận) has visible borders",
+    ]
+    assert warnings[0].startswith(f"warning: template {path}: font is Arial")
+    assert "select all (Ctrl+A) and choose Times New Roman" in warnings[0]
+    drafts = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["drafts"]
+    assert drafts and all((out / d["path"]).is_file() for d in drafts)
 
 
 # -- cascades: every check before the first file --------------------------------------------
