@@ -207,6 +207,8 @@ def cascade_flow(
     )
     for gap in prepared.coverage:
         logger.warning("Task %s reaches no unit: %s", gap.task_id, gap.reason)
+    for problem in prepared.template_warnings:
+        logger.warning("Template %s: %s", prepared.template, problem)
     with running(prepared, h) as run:
         if run.swept:
             logger.warning("Removed %d temporary files an interrupted run left", run.swept)
@@ -245,6 +247,7 @@ def _artifacts(outcome: CascadeOutcome, hierarchy_key: str, plan_key: str) -> No
         f"- kept, edited by hand: {len(outcome.edited)}\n"
         f"- of units no longer in the hierarchy (left in place): {len(outcome.stale)}\n"
         f"- folder: `{folder}`; manifest: `{folder / 'manifest.json'}`\n"
-        f"- coverage warnings: {len(outcome.coverage)}\n",
+        f"- coverage warnings: {len(outcome.coverage)}\n"
+        + "".join(f"- template warning: {w}\n" for w in outcome.template_warnings),
         key=f"cascade-summary-{key}",
     )

@@ -6,6 +6,7 @@ import hashlib
 import re
 import socket
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -14,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kehoach.cli import app
+from kehoach.documents.plan_document import PLAN_TEMPLATE
 
 T = TypeVar("T")
 runner = CliRunner()
@@ -107,6 +109,23 @@ def plan_dir(out: Path, plan: Path, hierarchy: str = "hanoi-2024") -> Path:
     from kehoach.plan.model import load_plan
 
     return plan_folder(out, load_plan(plan), hierarchy)
+
+
+#: Replacements ``(old, new, count)`` per part of a DOCX (count -1: all).
+Edits = dict[str, list[tuple[str, str, int]]]
+
+
+def edited_template(tmp_path: Path, edits: Edits, name: str = "edited.docx") -> Path:
+    """A copy of the default plan template with ``edits`` made in its XML parts."""
+    out = tmp_path / name
+    with zipfile.ZipFile(PLAN_TEMPLATE) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info).decode("utf-8")
+            for old, new, count in edits.get(info.filename, []):
+                assert old in data, (info.filename, old)
+                data = data.replace(old, new, count)
+            dst.writestr(info, data)
+    return out
 
 
 def free_port() -> int:

@@ -8,6 +8,7 @@ The last cases are inputs that look dangerous but are valid: they must come out 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import unicodedata
 import zipfile
@@ -19,8 +20,8 @@ from docx import Document
 
 from kehoach.cli import app
 from kehoach.documents.nd30 import check_docx
-from kehoach.documents.plan_document import PLAN_TEMPLATE
-from tests.conftest import EXAMPLES, TINY, files, refused, runner
+from kehoach.documents.plan_document import PLAN_TEMPLATE, fixed_plan_template
+from tests.conftest import EXAMPLES, TINY, edited_template, files, plan_dir, refused, runner
 
 Write = Callable[[str, str], Path]
 PLAN_67 = EXAMPLES / "hoang-mai-67-kh-ubnd.yaml"
@@ -243,6 +244,83 @@ def test_bad_template(case: str, tmp_path: Path) -> None:
     tag, pattern = TEMPLATES[case]
     path = template_with(tmp_path, tag)
     refused(tmp_path, ["template", "check", str(path)], pattern)
+
+
+def _misformatted(tmp_path: Path) -> Path:
+    """The default template in Arial with a line round the header and signature tables."""
+    tnr = 'w:ascii="Times New Roman" w:hAnsi="Times New Roman"'
+    edits = {
+        "word/document.xml": [
+            (tnr, tnr.replace("Times New Roman", "Arial"), -1),
+            ('<w:top w:val="nil"/>', '<w:top w:val="single" w:sz="4"/>', -1),
+        ]
+    }
+    return edited_template(tmp_path, edits, "mau.docx")
+
+
+def test_template_check_lists_each_problem_with_its_fix(tmp_path: Path) -> None:
+    path = _misformatted(tmp_path)
+    result = runner.invoke(app, ["template", "check", str(path)])
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines() == [
+        f"{path}: font is Arial in 46 runs; ND 30 requires Times New Roman: in Word/LibreOffice "
+        "select all (Ctrl+A) and choose Times New Roman, also in Styles → Default Paragraph "
+        "Style (Word: Normal)",
+        f"{path}: the header table has visible borders: select the table → Borders → No Border "
+        "(LibreOffice: Table → Properties → Borders → no borders)",
+        f"{path}: the signature table (Nơi nhận) has visible borders: select the table → "
+        "Borders → No Border (LibreOffice: Table → Properties → Borders → no borders)",
+    ]
+    assert result.stderr.splitlines() == [
+        f"error: {path}: 3 ND30 problems, each listed above with its fix; for fonts and "
+        "borders, --fix writes a corrected copy"
+    ]
+
+
+def test_template_check_fix_writes_a_corrected_copy(tmp_path: Path) -> None:
+    path = _misformatted(tmp_path)
+    before = path.read_bytes()
+    result = runner.invoke(app, ["template", "check", str(path), "--fix"])
+    assert result.exit_code == 0, result.output
+    fixed = tmp_path / "mau.fixed.docx"
+    assert result.stdout.splitlines() == [
+        f"wrote {fixed}: Times New Roman, borderless header and signature tables",
+        f"ok {fixed}: renders the sample and follows ND30",
+    ]
+    assert path.read_bytes() == before
+    assert fixed_plan_template(fixed) == fixed.read_bytes()  # a second fix changes nothing
+
+
+def test_template_check_fix_never_overwrites_the_template(tmp_path: Path) -> None:
+    path = _misformatted(tmp_path)
+    refused(
+        tmp_path,
+        ["template", "check", str(path), "--fix", "-o", str(path)],
+        r"mau\.docx: --fix writes a copy; choose another --out",
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_api")
+def test_a_cascade_with_a_misformatted_template_warns_and_drafts(tmp_path: Path) -> None:
+    """A layout problem is the operator's to fix, not a reason to stop: each is one warning
+    with its fix, and every draft is written."""
+    path = _misformatted(tmp_path)
+    out = tmp_path / "out"
+    args = ["cascade", str(PLAN_67), "-H", str(HOANG_MAI), "--from", "00340", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--template", str(path)])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
+    assert [w.split(": ", 3)[2] for w in warnings] == [
+        "font is Arial in 46 runs; ND 30 requires Times New Roman",
+        "the header table has visible borders",
+        "the signature table (Nơi nhận) has visible borders",
+    ]
+    assert warnings[0].startswith(f"warning: template {path}: font is Arial")
+    assert "select all (Ctrl+A) and choose Times New Roman" in warnings[0]
+    folder = plan_dir(out, PLAN_67, str(HOANG_MAI))
+    drafts = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["drafts"]
+    assert drafts and all((folder / d["path"]).is_file() for d in drafts)
 
 
 # -- cascades: every check before the first file --------------------------------------------

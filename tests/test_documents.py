@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -12,11 +13,17 @@ from docx import Document
 
 from hierarchy.sources import load_hierarchy
 from kehoach.cascade.walk import cascade
-from kehoach.documents.docx import TemplateError, compile_template
+from kehoach.documents.docx import TemplateError, compile_template, unescape_tags
 from kehoach.documents.nd30 import check_docx
-from kehoach.documents.plan_document import PLAN_TEMPLATE, plan_context, render_plan
+from kehoach.documents.plan_document import (
+    PLAN_TEMPLATE,
+    fixed_plan_template,
+    lint_plan_template,
+    plan_context,
+    render_plan,
+)
 from kehoach.plan.model import Plan, load_plan
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, Edits, edited_template
 
 Write = Callable[[str, str], Path]
 
@@ -152,3 +159,165 @@ def test_bad_templates_are_named(tmp_path: Path, tag: str, message: str) -> None
     plan = load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")
     with pytest.raises(TemplateError, match=message):
         compile_template(path).render(plan_context(plan).model_dump())
+
+
+@pytest.mark.parametrize(
+    ("tag", "printed"),
+    [
+        # LibreOffice writes a tag's quotes as entities; any editor writes "&" as &amp;.
+        ("{{ summary if signer_title == &apos;CHỦ TỊCH&apos; else &quot;?&quot; }}", "SUMMARY"),
+        ("{{ &#39;A &amp; B&#39; }} {{ &#x27;&lt;i&gt;&#x27; }}", "A & B <i>"),
+        # AutoCorrect's curly quotes, typed or saved as numeric entities.
+        ("{{ ‘Word’ }} {{ &#8216;LibreOffice&#8217; }} {{ “x” }}", "Word LibreOffice x"),
+        ("{# a comment with &apos;quotes&apos; #}{{ summary }}", "SUMMARY"),
+    ],
+)
+def test_entities_inside_tags_are_read_as_characters(
+    tmp_path: Path, tag: str, printed: str
+) -> None:
+    plan = load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")
+    # The text around the tags is XML the operator typed: it must stay escaped.
+    path = _template_with(tmp_path, f"R&amp;D &lt;b&gt; {tag} &apos;&amp;amp;&apos;")
+    data = compile_template(path).render(plan_context(plan).model_dump())
+    expected = printed.replace("SUMMARY", plan.summary)
+    assert f"R&D <b> {expected} '&amp;'" in _text(data)
+
+
+def test_unescaping_leaves_the_text_between_tags_alone() -> None:
+    xml = "<w:t>&amp;{{ a == &apos;&amp;&apos; }}&lt;{% if b &gt; 1 %}&quot;{% endif %}</w:t>"
+    assert unescape_tags(xml) == "<w:t>&amp;{{ a == '&' }}&lt;{% if b > 1 %}&quot;{% endif %}</w:t>"
+
+
+TNR = 'w:ascii="Times New Roman" w:hAnsi="Times New Roman"'
+NIL_BORDERS = (
+    '<w:tblBorders><w:top w:val="nil"/><w:left w:val="nil"/><w:bottom w:val="nil"/>'
+    '<w:right w:val="nil"/><w:insideH w:val="nil"/><w:insideV w:val="nil"/></w:tblBorders>'
+)
+NORMAL = (
+    '<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/>'
+    '<w:qFormat/><w:rsid w:val="00FC693F"/><w:rPr><w:rFonts '
+)
+UNUSED_STYLE = (
+    '<w:style w:type="paragraph" w:styleId="Heading"><w:name w:val="Heading"/><w:rPr>'
+    '<w:rFonts w:ascii="Liberation Sans" w:hAnsi="Liberation Sans" w:eastAsia="DejaVu Sans"'
+    ' w:cs="DejaVu Sans"/></w:rPr></w:style></w:styles>'
+)
+
+
+def _check(tmp_path: Path, edits: Edits) -> list[str]:
+    return lint_plan_template(edited_template(tmp_path, edits))
+
+
+def test_a_font_is_named_where_it_prints_with_its_fix(tmp_path: Path) -> None:
+    arial = TNR.replace("Times New Roman", "Arial")
+    problems = _check(
+        tmp_path,
+        {
+            "word/document.xml": [(TNR, arial, -1)],
+            "word/styles.xml": [
+                (NORMAL + TNR, NORMAL + arial, 1),
+                ("</w:styles>", UNUSED_STYLE, 1),
+            ],
+        },
+    )
+    assert len(problems) == 1, problems  # one line per font; the unused style prints nothing
+    assert re.fullmatch(
+        r"font is Arial in styles\.xml \(Normal\) and \d+ runs; ND 30 requires Times New Roman: "
+        r"in Word/LibreOffice select all \(Ctrl\+A\) and choose Times New Roman, also in "
+        r"Styles → Default Paragraph Style \(Word: Normal\)",
+        problems[0],
+    )
+
+
+def test_theme_and_default_fonts_are_named_with_their_fix(tmp_path: Path) -> None:
+    problems = _check(
+        tmp_path,
+        {
+            "word/document.xml": [(TNR, 'w:asciiTheme="minorHAnsi" w:hAnsiTheme="minorHAnsi"', -1)],
+            "word/styles.xml": [
+                (f"<w:rPrDefault><w:rPr><w:rFonts {TNR}", "<w:rPrDefault><w:rPr><w:rFonts", 1)
+            ],
+        },
+    )
+    assert len(problems) == 2, problems
+    assert re.match(r"font is a theme font \(minorHAnsi\) in \d+ runs; ", problems[0])
+    assert "choose Times New Roman by name, not “+Body”/“+Headings”" in problems[0]
+    assert problems[1].startswith("the document's default font is not Times New Roman")
+    assert "Set As Default" in problems[1]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "count", "visible"),
+    [
+        # LibreOffice drops the explicit "no border" of tables without a style: still none.
+        (NIL_BORDERS, "", 2, False),
+        (NIL_BORDERS, NIL_BORDERS.replace('"nil"', '"single"'), 1, True),
+        (NIL_BORDERS, "", 1, False),
+        # A table style with borders (Table Grid), or cell borders as LibreOffice writes them.
+        ("<w:tblPr><w:tblW", '<w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW', 1, False),
+        (
+            '<w:tcPr><w:tcW w:type="dxa" w:w="3402"/></w:tcPr>',
+            '<w:tcPr><w:tcW w:type="dxa" w:w="3402"/><w:tcBorders><w:end w:val="single" '
+            'w:sz="4" w:space="0" w:color="000000"/></w:tcBorders></w:tcPr>',
+            1,
+            True,
+        ),
+    ],
+)
+def test_header_borders_are_read_as_they_print(
+    tmp_path: Path, old: str, new: str, count: int, visible: bool
+) -> None:
+    problems = _check(tmp_path, {"word/document.xml": [(old, new, count)]})
+    header = [p for p in problems if p.startswith("the header table has visible borders: ")]
+    assert bool(header) == visible, problems
+    if visible:
+        assert header[0].endswith(
+            "select the table → Borders → No Border (LibreOffice: Table →"
+            " Properties → Borders → no borders)"
+        )
+    assert len(problems) == len(header)
+
+
+def test_a_table_style_with_borders_shows_them(tmp_path: Path) -> None:
+    """Table Grid gives every edge a line unless the table's own borders say nil."""
+    problems = _check(
+        tmp_path,
+        {
+            "word/document.xml": [
+                (NIL_BORDERS, "", 1),
+                ("<w:tblPr><w:tblW", '<w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW', 1),
+            ]
+        },
+    )
+    assert [p.split(":")[0] for p in problems] == ["the header table has visible borders"]
+
+
+def test_fixed_template_restores_fonts_and_borders(tmp_path: Path) -> None:
+    arial = TNR.replace("Times New Roman", "Arial")
+    edited = edited_template(
+        tmp_path,
+        {
+            "word/document.xml": [
+                (TNR, arial, -1),
+                (NIL_BORDERS, NIL_BORDERS.replace('"nil"', '"single"'), -1),
+            ],
+            "word/styles.xml": [("</w:styles>", UNUSED_STYLE, 1)],
+        },
+    )
+    problems = lint_plan_template(edited)
+    assert [p.split(":")[0] for p in problems] == [
+        "font is Arial in 46 runs; ND 30 requires Times New Roman",
+        "the header table has visible borders",
+        "the signature table (Nơi nhận) has visible borders",
+    ]
+    before = edited.read_bytes()
+    fixed = tmp_path / "fixed.docx"
+    fixed.write_bytes(fixed_plan_template(edited))
+    assert edited.read_bytes() == before
+    assert lint_plan_template(fixed) == []
+    with zipfile.ZipFile(fixed) as z:
+        assert "Liberation Sans" not in z.read("word/styles.xml").decode()
+    plan = load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")
+    data = compile_template(fixed).render(plan_context(plan).model_dump())
+    assert check_docx(data) == []
+    assert plan.summary in _text(data)

@@ -287,3 +287,25 @@ def test_bad_templates_are_named(
             dst.writestr(info, data)
     with pytest.raises(TemplateError, match=message):
         render_report(_context(tiny, rollup), chart_png(completion_bars([])), broken)
+
+
+def test_a_template_saved_by_libreoffice_renders(
+    tmp_path: Path, tiny: Hierarchy, rollup: Rollup
+) -> None:
+    """Tags as an office suite saves them: quotes as &apos;, an "&" in a string as &amp;."""
+    saved = tmp_path / "bao-cao.docx"
+    with zipfile.ZipFile(REPORT_TEMPLATE) as src, zipfile.ZipFile(saved, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/document.xml":
+                assert b"b.kind == 'heading'" in data
+                data = re.sub(rb"'(heading|subheading)'", rb"&apos;\1&apos;", data)
+                tag = "{{ summary ~ &apos; (R&amp;D)&apos; }}"
+                data = data.replace(b"{{ summary }}", tag.encode())
+            dst.writestr(info, data)
+    context = _context(tiny, rollup)
+    data = render_report(context, chart_png(completion_bars(_children(rollup, "008"))), saved)
+    assert check_docx(data, type_name="BÁO CÁO") == []
+    text = _text(data)
+    assert f"{context.summary} (R&D)" in text
+    assert all(b.text in text for b in context.blocks)

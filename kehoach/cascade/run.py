@@ -46,7 +46,7 @@ from kehoach.cascade.rules import (
     resolve_issuer_plan,
 )
 from kehoach.cascade.walk import check_assignments, drafts_below, scope
-from kehoach.documents.plan_document import PLAN_TEMPLATE, render_plan
+from kehoach.documents.plan_document import PLAN_TEMPLATE, lint_plan_template, render_plan
 from kehoach.io.writing import check_room, locked
 from kehoach.plan.model import Plan
 
@@ -67,6 +67,7 @@ class Prepared:
     room: int  # bytes the drafts need, about
     coverage: list[CoverageGap]
     batch_size: int
+    template_warnings: list[str]  # the template's ND30 layout problems, each with its fix
 
     @property
     def total(self) -> int:
@@ -97,6 +98,7 @@ def prepare(
     check_assignments(plan, h, settings, units)
     issuer_plan = resolve_issuer_plan(plan, root, h)
     sample = render_plan(issuer_plan, template)  # a template error stops the run here
+    warnings = lint_plan_template(template)  # a layout problem does not: it is reported
     parts = partition(h, root.id, batch_size, units)
     folder = plan_folder(out, plan, hierarchy)
     room = 2 * len(sample) * parts.total  # a draft is about the size of the issuer's own
@@ -114,6 +116,7 @@ def prepare(
         room=room,
         coverage=coverage(plan, h),
         batch_size=batch_size,
+        template_warnings=warnings,
     )
 
 
@@ -130,6 +133,7 @@ class CascadeOutcome(BaseModel):
     edited: list[str]  # paths of drafts kept because they were edited by hand
     stale: list[str]  # paths of drafts of units no longer in the hierarchy (left in place)
     coverage: list[CoverageGap]
+    template_warnings: list[str] = []  # the template's ND30 layout problems, each with its fix
     resumed: int = 0  # drafts of batches an earlier (crashed or identical) run had finished
     swept: int = 0  # temporary files a killed run had left, removed
     worker_peak_mb: float = 0.0
@@ -191,6 +195,7 @@ class Run:
             edited=edited,
             stale=[e.path for e in stale],
             coverage=p.coverage,
+            template_warnings=p.template_warnings,
             resumed=drafted.skipped,
             swept=self.swept,
             worker_peak_mb=drafted.peak_mb,

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hierarchy.units import Level
@@ -62,6 +63,8 @@ def run_cascade(
     )
     for gap in result.coverage:
         console.print(f"[yellow]warning:[/] task {gap.task_id} reaches no unit: {gap.reason}")
+    for problem in result.template_warnings:
+        console.print(f"[yellow]warning:[/] template {escape(f'{template}: {problem}')}")
     resumed = f", {result.resumed} from batches already finished" if result.resumed else ""
     console.print(
         f"{result.total} drafts in {result.folder}/drafts ({result.written} written, "

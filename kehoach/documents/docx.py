@@ -11,6 +11,9 @@ deterministic for the same input (fixed zip timestamps), so re-runs can compare 
 
 Every DOCX the product writes (plans, reports, the default template itself) goes through the
 zip writer here, :func:`repack` for documents built by another library.
+
+Both renderers clean a template's XML through :class:`OfficeTemplate`, which also reads the
+tags as an office suite saved them (``&apos;`` from LibreOffice, curly quotes from AutoCorrect).
 """
 
 from __future__ import annotations
@@ -37,6 +40,12 @@ from kehoach.io.errors import KehoachError
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 _TAG = re.compile(rb"\{[{%#]")
+# A Jinja tag after docxtpl merged it back into one run: up to the first closing delimiter,
+# which is also where Jinja's lexer ends it.
+_TAG_SPAN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_ENTITY = re.compile(r"&(?:#([0-9]+)|#[xX]([0-9a-fA-F]+)|(amp|lt|gt|apos|quot));")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "apos": "'", "quot": '"'}
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 _LEVEL = 6  # deflate level of the rendered parts: level 1 is faster but 30 % larger
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -48,6 +57,42 @@ class TemplateError(KehoachError):
 def clean_text(value: str) -> str:
     """Text safe inside WordprocessingML: no control characters, no raw line breaks."""
     return _CONTROL.sub("", value.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
+
+
+def _character(m: re.Match[str]) -> str:
+    if m.group(3):
+        return _NAMED[m.group(3)]
+    code = int(m.group(1)) if m.group(1) else int(m.group(2), 16)
+    valid = 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF  # no NUL, no lone surrogate
+    return chr(code) if valid else m.group(0)
+
+
+def unescape_tags(xml: str) -> str:
+    """``xml`` with the XML escapes and curly quotes *inside* Jinja tags read as characters.
+
+    Jinja reads a tag's text as code, but the XML holds it escaped: LibreOffice writes
+    ``{% if b.kind == &apos;heading&apos; %}`` where Word wrote ``'heading'``, any editor
+    writes ``&amp;`` for an "&" in a string literal, and AutoCorrect turns quotes into ‘ ’ “ ”.
+    Outside the tags nothing changes: the document's text stays escaped XML.
+    """
+
+    def clean(m: re.Match[str]) -> str:
+        return _ENTITY.sub(_character, m.group(0)).translate(_QUOTES)
+
+    return _TAG_SPAN.sub(clean, xml)
+
+
+class OfficeTemplate(DocxTemplate):  # type: ignore[misc]  # docxtpl has no type hints
+    """docxtpl's template whose XML cleaning also reads tags as office suites save them.
+
+    The one place a template's XML is prepared for Jinja: the compiled plan renderer (which
+    cleans the parts' bytes as saved, ``&apos;`` included) and the report renderer (docxtpl's
+    own ``render``, which cleans the body, headers and footers with this same ``patch_xml``
+    after lxml re-wrote their XML: quotes come back plain there, an "&" stays ``&amp;``).
+    """
+
+    def patch_xml(self, src_xml: str) -> str:
+        return unescape_tags(str(super().patch_xml(src_xml)))
 
 
 @dataclass(frozen=True)
@@ -158,7 +203,7 @@ class CompiledTemplate:
             archive = zipfile.ZipFile(io.BytesIO(raw))
         except zipfile.BadZipFile:
             raise TemplateError("not a .docx (zip) file", where=path) from None
-        cleaner = DocxTemplate(io.BytesIO(raw))
+        cleaner = OfficeTemplate(io.BytesIO(raw))
         env = sandbox()
         parts = []
         for info in archive.infolist():

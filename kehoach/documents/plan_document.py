@@ -16,7 +16,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from hierarchy.departments import role_descriptions
-from kehoach.documents.docx import TEMPLATES, clean_text, compile_template
+from kehoach.documents.docx import TEMPLATES, TemplateError, clean_text, compile_template
+from kehoach.documents.formatting import restore_fonts_and_borders
 from kehoach.documents.nd30 import check_docx
 from kehoach.plan.model import Assignee, Plan, Section
 
@@ -207,9 +208,24 @@ def render_plan(plan: Plan, template: Path = PLAN_TEMPLATE) -> bytes:
 def lint_plan_template(template: Path) -> list[str]:
     """Render ``template`` with the sample beside the default one; the ND30 problems found.
 
-    A template an operator edited in Word is checked before any cascade uses it: a broken
-    tag raises TemplateError naming it, a layout ND30 does not allow is listed.
+    A template an operator edited in Word or LibreOffice is checked before a cascade uses it
+    (``kehoach template check``) and by the cascade itself, which warns instead of stopping:
+    a broken tag raises TemplateError naming it (nothing can be drafted), a layout ND30 does
+    not allow is one line each, with the fix.
     """
     sample = json.loads((TEMPLATES / "ke-hoach.sample.json").read_text(encoding="utf-8"))
     data = compile_template(template).render(PlanContext.model_validate(sample).model_dump())
     return check_docx(data)
+
+
+def fixed_plan_template(template: Path) -> bytes:
+    """The bytes of a copy of ``template`` in Times New Roman with borderless header and
+    signature tables (what LibreOffice or a stray click changes); the caller writes it.
+
+    A template that cannot render raises TemplateError first: fonts cannot mend a tag.
+    """
+    compile_template(template)
+    try:
+        return restore_fonts_and_borders(template.read_bytes())
+    except OSError as exc:
+        raise TemplateError(f"cannot read template: {exc.strerror}", where=template) from None

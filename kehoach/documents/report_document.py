@@ -12,10 +12,10 @@ from pathlib import Path
 
 import jinja2
 from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage
+from docxtpl import InlineImage
 from pydantic import BaseModel, ConfigDict
 
-from kehoach.documents.docx import TEMPLATES, TemplateError, repack
+from kehoach.documents.docx import TEMPLATES, OfficeTemplate, TemplateError, repack
 from kehoach.documents.jinja import sandbox
 from kehoach.documents.plan_document import Block
 
@@ -80,7 +80,7 @@ def render_report(context: ReportContext, chart: bytes, template: Path = REPORT_
     """
     if not template.is_file():
         raise TemplateError("cannot read template: no such file", where=template)
-    tpl = DocxTemplate(str(template))
+    tpl = OfficeTemplate(str(template))
     env = sandbox()
     values = context.model_dump()
     values["chart"] = InlineImage(tpl, io.BytesIO(chart), width=Mm(150))
