@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import socket
 import time
+import urllib.error
+import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -148,3 +151,28 @@ def poll(condition: Callable[[], T], timeout: float, every: float = 0.2) -> T:
         if time.monotonic() > deadline:
             raise AssertionError(f"still not true after {timeout:.0f} s: {condition}")
         time.sleep(every)
+
+
+def api_call(url: str, body: dict[str, object]) -> object:
+    """POST ``body``; a 503 is the server's SQLite busy for a moment, which Prefect's own
+    client retries, and so does this."""
+    request = urllib.request.Request(
+        url, json.dumps(body).encode(), {"content-type": "application/json"}
+    )
+
+    def answer() -> list[object] | None:
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return [json.loads(response.read())]
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503:
+                raise
+            return None
+
+    return poll(answer, timeout=60, every=0.5)[0]
+
+
+def api_post(url: str, body: dict[str, object]) -> list[dict[str, object]]:
+    data = api_call(url, body)
+    assert isinstance(data, list)
+    return data

@@ -11,17 +11,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from flows.server import ServerConfig, start_server, stop
-from tests.conftest import EXAMPLES, REPO, plan_dir
+from tests.conftest import EXAMPLES, REPO, api_post, free_port, plan_dir, poll
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
@@ -39,23 +36,9 @@ BROWSER_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _post(url: str, body: dict[str, object]) -> object:
-    request = urllib.request.Request(
-        url, json.dumps(body).encode(), {"content-type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
 def test_operator_runs_a_cascade_from_a_deployment_and_sees_it_in_the_ui(tmp_path: Path) -> None:
     playwright = pytest.importorskip("playwright.sync_api")
-    config = ServerConfig(port=_free_port(), data=tmp_path / "data")
+    config = ServerConfig(port=free_port(), data=tmp_path / "data")
     env = config.environment() | {
         "KEHOACH_DATABASE_URL": f"sqlite:///{tmp_path / 'status.sqlite3'}"
     }
@@ -71,13 +54,13 @@ def test_operator_runs_a_cascade_from_a_deployment_and_sees_it_in_the_ui(tmp_pat
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 90
         wanted = {"cascade", "rollup-nd09", "reminders-weekly", "report"}
-        names: list[str] = []
-        while time.monotonic() < deadline and not wanted <= set(names):
-            time.sleep(1)
-            names = [str(d["name"]) for d in _post(f"{config.api_url}/deployments/filter", {})]  # type: ignore[union-attr, index]
-        assert wanted <= set(names)
+
+        def names() -> set[str]:
+            found = api_post(f"{config.api_url}/deployments/filter", {})
+            return {str(d["name"]) for d in found}  # type: ignore[union-attr, index]
+
+        poll(lambda: wanted <= names(), timeout=90)
 
         triggered = subprocess.run(
             [
@@ -125,7 +108,7 @@ def test_operator_runs_a_cascade_from_a_deployment_and_sees_it_in_the_ui(tmp_pat
             # An operator starts a report from the deployment's form, with its defaults.
             report_id = next(
                 str(d["id"])
-                for d in _post(f"{config.api_url}/deployments/filter", {})  # type: ignore[union-attr]
+                for d in api_post(f"{config.api_url}/deployments/filter", {})  # type: ignore[union-attr]
                 if d["name"] == "report"  # type: ignore[index]
             )
             page.goto(
@@ -134,21 +117,21 @@ def test_operator_runs_a_cascade_from_a_deployment_and_sees_it_in_the_ui(tmp_pat
             page.get_by_role("button", name="Run", exact=True).first.click()
             page.get_by_text("Quick run").first.click()
             page.get_by_text("Validate parameters").first.wait_for(timeout=30_000)
-            page.wait_for_timeout(1000)  # the dialog fades in
+            page.get_by_role("button", name="Run", exact=True).last.wait_for(state="visible")
             page.screenshot(path=str(tmp_path / "form.png"))
             page.get_by_role("button", name="Run", exact=True).last.click()
             page.get_by_text("Validate parameters").first.wait_for(state="hidden", timeout=30_000)
-            deadline = time.monotonic() + 180
-            states: list[str] = []
-            while time.monotonic() < deadline and states[-1:] != ["COMPLETED"]:
-                time.sleep(2)
-                runs = _post(
+
+            def states() -> list[str]:
+                runs = api_post(
                     f"{config.api_url}/flow_runs/filter",
                     {"deployments": {"id": {"any_": [report_id]}}},
                 )
-                states = [str(r["state"]["type"]) for r in runs]  # type: ignore[union-attr, index]
+                return [str(r["state"]["type"]) for r in runs]  # type: ignore[union-attr, index]
+
+            ended = poll(lambda: (s := states()) and s[-1] in ("COMPLETED", "FAILED") and s, 180)
             browser.close()
-        assert states == ["COMPLETED"]
+        assert ended == ["COMPLETED"]
         reports = plan_dir(tmp_path / "out", EXAMPLES / "ha-noi-145-kh-ubnd.yaml") / "reports"
         assert list(reports.glob("01-thanh-pho-ha-noi.*.docx"))
         assert (tmp_path / "flow-run.png").stat().st_size > 10_000

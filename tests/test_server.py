@@ -11,33 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 import os
 import signal
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import REPO, free_port, poll
+from tests.conftest import REPO, api_call, api_post, free_port, poll
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def _post(url: str, body: dict[str, object]) -> list[dict[str, object]]:
-    request = urllib.request.Request(
-        url, json.dumps(body).encode(), {"content-type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        data = json.loads(response.read())
-    assert isinstance(data, list)
-    return data
 
 
 def _next_rollup(after: dt.datetime) -> dt.datetime:
@@ -68,7 +56,7 @@ class Server:
         self.api, self.data, self.deployments, self.began = api, data, deployments, began
 
     def post(self, path: str, body: dict[str, object]) -> list[dict[str, object]]:
-        return _post(f"{self.api}{path}", body)
+        return api_post(f"{self.api}{path}", body)
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +92,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             if process.poll() is not None:
                 raise AssertionError(output.read_text())
             try:
-                found = _post(f"{api}/deployments/filter", {})
+                found = api_post(f"{api}/deployments/filter", {})
             except OSError:
                 return {}
             return {str(d["name"]): str(d["id"]) for d in found}
@@ -158,13 +146,12 @@ def test_the_server_schedules_the_rollups_and_reminders_at_their_local_times(
 def test_a_run_started_with_a_missing_plan_fails_with_one_line(server: Server) -> None:
     """What an operator sees after a typo in the plan's path on the deployment's form."""
     missing = "/nonexistent/ke-hoach.yaml"
-    request = urllib.request.Request(
+    created = api_call(
         f"{server.api}/deployments/{server.deployments['cascade']}/create_flow_run",
-        json.dumps({"parameters": {"plan": missing}}).encode(),
-        {"content-type": "application/json"},
+        {"parameters": {"plan": missing}},
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        run_id = json.loads(response.read())["id"]
+    assert isinstance(created, dict)
+    run_id = created["id"]
 
     def ended() -> dict[str, object] | None:
         runs = server.post("/flow_runs/filter", {"flow_runs": {"id": {"any_": [run_id]}}})
