@@ -67,8 +67,8 @@ def test_department_draft_cites_the_draft_by_summary(hanoi: Hierarchy, hoang_mai
     vhtt = _draft(levels, "00340-van-hoa-thong-tin")
     assert vhtt.plan.preamble is not None
     assert vhtt.plan.preamble.startswith(
-        "Thực hiện Kế hoạch của UBND phường Yên Sở về thông tin, tuyên truyền về cải cách hành "
-        "chính nhà nước của phường Yên Sở năm 2024, Bộ phận Văn hóa và Thông tin"
+        "Thực hiện Kế hoạch số      /KH-UBND ngày      /      /2024 của UBND phường Yên Sở về "
+        "thông tin, tuyên truyền về cải cách hành chính nhà nước của phường Yên Sở năm 2024"
     )
     assert vhtt.parent_unit_id == "00340"
     assert vhtt.plan.issuer.body.superior == "UBND PHƯỜNG YÊN SỞ"

@@ -89,7 +89,10 @@ def test_draft_number_and_dateline() -> None:
     draft = plan.model_copy(update={"number": None, "date": None})
     assert draft.number_line == "Số:      /KH-UBND"
     assert draft.dateline == "Yên Sở, ngày      tháng      năm 2024"
-    assert draft.as_reference().citation.startswith("Kế hoạch của UBND phường Yên Sở về thông tin")
+    # A draft is cited with blanks for the number and date the clerk will write in.
+    assert draft.as_reference().citation.startswith(
+        "Kế hoạch số      /KH-UBND ngày      /      /2024 của UBND phường Yên Sở về thông tin"
+    )
     early = plan.model_copy(update={"number": 5, "date": dt.date(2020, 3, 5)})
     assert early.number_line == "Số: 05/KH-UBND"
     assert early.dateline == "Yên Sở, ngày 05 tháng 3 năm 2020"

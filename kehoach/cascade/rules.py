@@ -16,11 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hierarchy.graph import Hierarchy
 from hierarchy.units import Level, Unit
+from kehoach.cascade.parts import implementation_for
 from kehoach.io.errors import KehoachError
 from kehoach.plan.deadline import Deadline
+from kehoach.plan.markers import Speaker, plain, revoice
 from kehoach.plan.model import Assignee, DocumentRef, Group, Issuer, Plan, Recipient, Section, Task
+from kehoach.plan.voice import speaker_of
 from kehoach.plan.wording import (
-    Rewording,
     cited_name,
     departments_phrase,
     lower_first,
@@ -122,16 +124,82 @@ def _levels_below(h: Hierarchy, unit: Unit) -> set[Level]:
 
 def _deadline(parent: Deadline, level: Level, settings: CascadeSettings) -> Deadline:
     """The child's deadline: a day ``lead_days`` earlier; windows and recurrences as they are."""
-    if parent.due is None or parent.is_window:
+    return _shifted(parent, settings.lead_time(level))
+
+
+def _shifted(parent: Deadline, by: dt.timedelta) -> Deadline:
+    if parent.due is None or parent.is_window or not by:
         return parent
-    due = parent.due - settings.lead_time(level)
-    if parent.recurrence is None and due == parent.due:
-        return parent
-    return Deadline(due=due, recurrence=parent.recurrence)
+    return Deadline(due=parent.due - by, recurrence=parent.recurrence)
+
+
+def _issuing_levels_below(task: Task, level: Level) -> list[Level]:
+    return [lv for lv in task.levels or () if _ADMIN_ORDER[lv] > _ADMIN_ORDER[level]]
+
+
+def _plan_deadline(task: Task, parent: Unit, unit: Unit, settings: CascadeSettings) -> Deadline:
+    """When ``unit`` must issue its own plan, by a task "issue your plan" of its parent.
+
+    Every level the task names issues a plan by the task's date; a level must issue before
+    the levels below it, which implement its plan: a district by the date less the wards'
+    lead time, its wards by the date itself. So a commune's plan is never due before the
+    district plan it implements. The parent's own row was moved earlier the same way when
+    the parent is one of those levels; that is undone first.
+    """
+    earlier = dt.timedelta()
+    if parent.level in (task.levels or ()):
+        earlier = sum(
+            (settings.lead_time(lv) for lv in _issuing_levels_below(task, parent.level)),
+            dt.timedelta(),
+        )
+    full = _shifted(task.deadline, -earlier)
+    mine = sum(
+        (settings.lead_time(lv) for lv in _issuing_levels_below(task, unit.level)),
+        dt.timedelta(),
+    )
+    return _shifted(full, mine)
+
+
+def _coordinators(
+    specs: tuple[Assignee, ...],
+    lead: Assignee,
+    unit: Unit,
+    h: Hierarchy,
+    task: Task,
+    settings: CascadeSettings,
+) -> tuple[Assignee, ...]:
+    """Who supports the lead, as ``unit`` names them: never the lead itself, nobody twice.
+
+    "UBND cấp dưới" stays a group where the unit has committees below; in a unit without
+    any, the unit itself is that committee, and its own plan does not name it.
+    """
+    children = h.admin_children(unit.id)
+    out: list[Assignee] = []
+    seen = {lead.unit or lead.group or lead.role}
+    for spec in specs:
+        if spec.unit and not spec.role and spec.unit not in h:
+            continue
+        if spec.group is Group.UBND_CAP_DUOI:
+            if not children:
+                continue
+            resolved = Assignee(group=Group.UBND_CAP_DUOI, label=subordinates_phrase(children))
+        else:
+            resolved = _resolve(spec, unit, h, task, settings.default_lead_role)
+        key = resolved.unit or resolved.group or resolved.role
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(resolved)
+    return tuple(out)
 
 
 def _derive_task(
-    task: Task, unit: Unit, h: Hierarchy, deeper: set[Level], settings: CascadeSettings
+    task: Task,
+    parent: Unit,
+    unit: Unit,
+    h: Hierarchy,
+    deeper: set[Level],
+    settings: CascadeSettings,
 ) -> Task | None:
     if not _passes_down(task, unit, deeper):
         return None
@@ -144,11 +212,7 @@ def _derive_task(
         )
         title = below.title if below and below.title else task.title
         lead = _resolve(lead_spec, unit, h, task, settings.default_lead_role)
-        coordinating = tuple(
-            _resolve(c, unit, h, task, settings.default_lead_role)
-            for c in coord_spec
-            if not (c.unit and not c.role and c.unit not in h)
-        )
+        coordinating = _coordinators(coord_spec, lead, unit, h, task, settings)
         below = None
     else:
         # Passing through: this unit hands the task to the units below that carry it out,
@@ -161,12 +225,17 @@ def _derive_task(
             phrase = departments_phrase(h.departments(unit.id), unit.level)
             lead = Assignee(group=Group.CAC_PHONG_BAN, label=upper_first(phrase))
         coordinating = ()
+    issues_own_plan = task.issues_plan and own
     return Task(
         id=task.id,
         title=title,
         lead=lead,
-        coordinating=tuple(c for c in coordinating if c != lead),
-        deadline=_deadline(task.deadline, unit.level, settings),
+        coordinating=coordinating,
+        deadline=(
+            _plan_deadline(task, parent, unit, settings)
+            if issues_own_plan
+            else _deadline(task.deadline, unit.level, settings)
+        ),
         quota=task.quota,
         stt=task.stt,
         levels=task.levels,
@@ -177,11 +246,11 @@ def _derive_task(
 
 
 def derive_tasks(
-    tasks: tuple[Task, ...], unit: Unit, h: Hierarchy, settings: CascadeSettings
+    tasks: tuple[Task, ...], parent: Unit, unit: Unit, h: Hierarchy, settings: CascadeSettings
 ) -> tuple[Task, ...]:
     """The annex of administrative unit ``unit``, from its parent's annex."""
     deeper = _levels_below(h, unit)
-    derived = (_derive_task(t, unit, h, deeper, settings) for t in tasks)
+    derived = (_derive_task(t, parent, unit, h, deeper, settings) for t in tasks)
     return tuple(t for t in derived if t)
 
 
@@ -203,13 +272,19 @@ def _recipients(parent: Unit, unit: Unit, h: Hierarchy) -> tuple[Recipient, ...]
     return tuple(out)
 
 
-def _reword_sections(sections: tuple[Section, ...], reword: Rewording) -> tuple[Section, ...]:
+def _said(texts: tuple[str, ...], speaker: Speaker) -> tuple[str, ...]:
+    """``texts`` re-spoken, less any that say nothing for this unit."""
+    spoken = (revoice(t, speaker) for t in texts)
+    return tuple(t for t in spoken if plain(t).strip(" .;,"))
+
+
+def _revoiced(sections: tuple[Section, ...], speaker: Speaker) -> tuple[Section, ...]:
     return tuple(
         s.model_copy(
             update={
-                "title": reword(s.title) if s.title else None,
-                "paragraphs": tuple(reword(p) for p in s.paragraphs),
-                "sections": _reword_sections(s.sections, reword),
+                "title": revoice(s.title, speaker) if s.title else None,
+                "paragraphs": _said(s.paragraphs, speaker),
+                "sections": _revoiced(s.sections, speaker),
             }
         )
         for s in sections
@@ -225,40 +300,96 @@ def _base_draft(parent_plan: Plan, unit: Unit, summary: str, preamble: str) -> d
         "place": unit.place,
         "summary": summary,
         "term": parent_plan.term,
-        "references": (parent_plan.as_reference(),),
+        "references": chain(parent_plan),
         "preamble": preamble,
         "signer": unit.signer,
         "annex_title": parent_plan.annex_title,
     }
 
 
+def chain(parent_plan: Plan) -> tuple[DocumentRef, ...]:
+    """The plans a child implements, as it cites them: its parent, and — when the parent is
+    still a draft — the issued plans the parent implements first, so every draft names the
+    plan that started the chain ("Thực hiện Kế hoạch số 145/KH-UBND …, Kế hoạch số
+    /KH-UBND ngày … của UBND quận …")."""
+    here = parent_plan.as_reference()
+    if not parent_plan.is_draft:
+        return (here,)
+    return (*parent_plan.references, here)
+
+
+def _cites(refs: tuple[DocumentRef, ...]) -> str:
+    return ", ".join(r.citation for r in refs)
+
+
+def _addressees(unit: Unit, h: Hierarchy, speaker: Speaker) -> str:
+    """Whom the closing asks to carry the plan out: its departments, and its committees."""
+    who = speaker.cac_phong_ban
+    if speaker.cap_duoi:
+        who += f" và {speaker.cap_duoi}"
+    return who
+
+
+def _budget(unit: Unit, parent: Unit, speaker: Speaker, term: str) -> str:
+    """Where the money comes from, as the unit says it: a committee with committees below
+    funds its departments and them within its budget; a ward or commune spends what its
+    parent's budget allots it (55/KH-UBND: "từ ngân sách Quận cấp cho phường")."""
+    if speaker.cap_duoi:
+        return (
+            f"Kinh phí thực hiện Kế hoạch được bố trí trong dự toán ngân sách năm {term} của "
+            f"{speaker.cac_phong_ban} và {speaker.cap_duoi} theo phân cấp ngân sách hiện hành."
+        )
+    source = upper_first(speaker.cap_tren) if speaker.cap_tren else "cấp trên"
+    return (
+        f"Kinh phí thực hiện Kế hoạch được sử dụng từ ngân sách {source} cấp cho "
+        f"{speaker.cap} theo quy định năm {term}."
+    )
+
+
+def _closing(summary: str, unit: Unit, h: Hierarchy, speaker: Speaker) -> str:
+    report = speaker.ubnd
+    office = speaker.phong.get("noi-vu") or speaker.phong.get("van-phong")
+    via = f" (qua {office})" if office else ""
+    return (
+        f"Trên đây là Kế hoạch {lower_first(plain(summary))}, {speaker.ubnd} yêu cầu "
+        f"{_addressees(unit, h, speaker)} tổ chức thực hiện nghiêm túc, đạt hiệu quả. Trong "
+        f"quá trình thực hiện, nếu có khó khăn, vướng mắc, kịp thời báo cáo {report}{via} để "
+        f"được hướng dẫn, giải quyết."
+    )
+
+
 def derive_plan(
     parent_plan: Plan, parent: Unit, unit: Unit, h: Hierarchy, settings: CascadeSettings
 ) -> Plan:
-    """The draft plan of administrative unit ``unit`` implementing ``parent_plan``."""
-    reword = Rewording(
-        parent,
-        unit,
-        departments_phrase(h.departments(parent.id), parent.level),
-        departments_phrase(h.departments(unit.id), unit.level),
-    )
-    tasks = derive_tasks(parent_plan.tasks, unit, h, settings)
-    summary = reword(parent_plan.summary)
-    ref = parent_plan.as_reference()
+    """The draft plan of administrative unit ``unit`` implementing ``parent_plan``.
+
+    Written for the unit, in its own voice: every marked self-reference re-spoken for it
+    (:mod:`kehoach.plan.markers`), everything else — cited documents above all — copied as
+    the parent wrote it; section III rebuilt for the bodies it directs
+    (:mod:`kehoach.cascade.parts`); the preamble citing the chain of plans; the budget and
+    the closing in its words; deadlines in the text taken from its own annex.
+    """
+    tasks = derive_tasks(parent_plan.tasks, parent, unit, h, settings)
+    speaker = speaker_of(unit, h, {t.id: lower_first(t.deadline.text) for t in tasks})
+    tasks = tuple(t.model_copy(update={"title": revoice(t.title, speaker)}) for t in tasks)
+    summary = revoice(parent_plan.summary, speaker)
+    refs = chain(parent_plan)
     preamble = (
-        f"Thực hiện {ref.citation}, {cited_name(unit)} ban hành Kế hoạch "
-        f"{lower_first(summary)} như sau:"
+        f"Thực hiện {_cites(refs)}, {cited_name(unit)} ban hành Kế hoạch "
+        f"{lower_first(plain(summary))} như sau:"
     )
+    implementation = implementation_for(parent_plan, unit, h, speaker)
+    term = parent_plan.term.text.replace("–", " - ")
     return Plan.model_validate(
         {
             **_base_draft(parent_plan, unit, summary, preamble),
-            "purposes": tuple(reword(p) for p in parent_plan.purposes),
-            "requirements": tuple(reword(p) for p in parent_plan.requirements),
-            "content": _reword_sections(parent_plan.content, reword),
-            "forms": _reword_sections(parent_plan.forms, reword),
-            "implementation": _reword_sections(parent_plan.implementation, reword),
-            "budget": tuple(reword(p) for p in parent_plan.budget),
-            "closing": reword(parent_plan.closing) if parent_plan.closing else None,
+            "purposes": _said(parent_plan.purposes, speaker),
+            "requirements": _said(parent_plan.requirements, speaker),
+            "content": _revoiced(parent_plan.content, speaker),
+            "forms": _revoiced(parent_plan.forms, speaker),
+            "implementation": implementation,
+            "budget": (_budget(unit, parent, speaker, term),),
+            "closing": _closing(summary, unit, h, speaker),
             "tasks": tasks,
             "recipients": _recipients(parent, unit, h),
         }

@@ -127,7 +127,7 @@ def check_assignments(
     in_scope = admits(scope_ids, settings)
 
     def step(tasks: tuple[Task, ...], parent: Unit, unit: Unit) -> tuple[None, tuple[Task, ...]]:
-        return None, derive_tasks(tasks, unit, h, settings)
+        return None, derive_tasks(tasks, parent, unit, h, settings)
 
     starts = [(root, resolved.tasks, c) for c in h.admin_children(root.id) if in_scope(c)]
     admin = walk(h, starts, step, lambda u: not u.is_department and in_scope(u))

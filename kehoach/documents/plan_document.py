@@ -19,7 +19,9 @@ from hierarchy.departments import role_descriptions
 from kehoach.documents.docx import TEMPLATES, TemplateError, clean_text, compile_template
 from kehoach.documents.formatting import restore_fonts_and_borders
 from kehoach.documents.nd30 import check_docx
+from kehoach.plan.markers import plain
 from kehoach.plan.model import Assignee, Plan, Section
+from kehoach.plan.wording import lower_first
 
 PLAN_TEMPLATE = TEMPLATES / "ke-hoach.docx"
 
@@ -69,12 +71,19 @@ class PlanContext(BaseModel):
     tasks: list[AnnexRow]
 
 
+def printed(text: str) -> str:
+    """A plan's text as the document prints it: markers as their words, safe for the XML."""
+    return clean_text(plain(text))
+
+
 def assignee_text(a: Assignee) -> str:
     """The name printed for an assignee: its label, else the role's name from the catalogue."""
     if a.label:
         return a.label
     if a.group is not None:
         return _GROUP_LABEL[a.group.value]
+    if a.level is not None:
+        return {"huyen": "UBND cấp huyện", "xa": "UBND cấp xã"}.get(a.level.value, "UBND cấp dưới")
     if a.role:
         return role_descriptions().get(a.role, a.role).split(" — ")[0]
     return a.unit or ""
@@ -143,12 +152,12 @@ def body_blocks(plan: Plan) -> list[Block]:
     for i, (title, inner) in enumerate(parts):
         blocks.append(Block(kind="heading", text=f"{_ROMAN[i]}. {title}"))
         blocks += inner
-    closing = plan.closing or f"Trên đây là Kế hoạch {plan.summary[:1].lower()}{plan.summary[1:]}."
+    closing = plan.closing or f"Trên đây là Kế hoạch {lower_first(plan.summary)}."
     closing = closing.rstrip()
     if not closing.endswith("./."):
         closing = closing.rstrip(".") + "./."
     blocks.append(Block(kind="para", text=closing))
-    return [b.model_copy(update={"text": clean_text(b.text)}) for b in blocks]
+    return [b.model_copy(update={"text": printed(b.text)}) for b in blocks]
 
 
 def recipient_lines(plan: Plan) -> list[str]:
@@ -170,7 +179,7 @@ def annex_rows(plan: Plan) -> list[AnnexRow]:
         rows.append(
             AnnexRow(
                 stt=str(counter) if t.stt is None else t.stt,
-                title=clean_text(t.title),
+                title=printed(t.title),
                 lead=clean_text(assignee_text(t.lead)),
                 coordinating=clean_text(", ".join(assignee_text(c) for c in t.coordinating)),
                 deadline=clean_text(t.deadline.text),
@@ -188,7 +197,7 @@ def plan_context(plan: Plan) -> PlanContext:
         issuer_lines=list(plan.issuer.body.lines),
         number_line=plan.number_line,
         dateline=plan.dateline,
-        summary=clean_text(plan.summary),
+        summary=printed(plan.summary),
         blocks=body_blocks(plan),
         recipients=recipient_lines(plan),
         signer_authority=plan.signer.authority,

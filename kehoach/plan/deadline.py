@@ -100,7 +100,7 @@ class Deadline(BaseModel):
         if self.recurrence is not None:
             return self.recurrence.wording
         assert self.due is not None
-        return f"Chậm nhất ngày {format_date(self.due)}"
+        return f"Chậm nhất ngày {self.due.day}/{self.due.month}/{self.due.year}"
 
 
 _DATE = r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})"

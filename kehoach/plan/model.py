@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -21,8 +22,10 @@ from hierarchy.units import ROLE_PATTERN, IssuingBody, Level, Signer
 from kehoach.io.errors import PlanError
 from kehoach.io.reading import LINE_KEY, describe_validation_error, load_yaml, strip_lines
 from kehoach.plan.deadline import Deadline, Quota, format_date
+from kehoach.plan.markers import markers, plain, problem
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+_BLANK = " " * 6  # room for a number or a day written by hand (ND 30, PL I, II.3.c and II.4.c)
 
 
 class Group(StrEnum):
@@ -47,6 +50,10 @@ class Assignee(BaseModel):
     role: str | None = Field(default=None, pattern=ROLE_PATTERN)
     unit: str | None = None
     group: Group | None = None
+    level: Level | None = Field(
+        default=None,
+        description="every committee of a level: in a city's plan, xa is 'UBND các xã, phường'",
+    )
     label: str | None = Field(default=None, description="the name as printed in this plan")
 
     @model_validator(mode="before")
@@ -70,10 +77,12 @@ class Assignee(BaseModel):
     def _exactly_one(self) -> Assignee:
         # A role resolved to a department keeps both: the unit for this plan, the role for
         # the plans below it.
-        if self.group is not None and (self.role or self.unit):
-            raise ValueError("a group cannot also be a role or a unit")
-        if self.group is None and not (self.role or self.unit):
-            raise ValueError("an assignee needs a role, a unit or a group")
+        if (self.group is not None or self.level is not None) and (self.role or self.unit):
+            raise ValueError("a group or a level cannot also be a role or a unit")
+        if self.group is not None and self.level is not None:
+            raise ValueError("an assignee is a group or a level, not both")
+        if self.group is None and self.level is None and not (self.role or self.unit):
+            raise ValueError("an assignee needs a role, a unit, a group or a level")
         return self
 
 
@@ -132,14 +141,24 @@ class DocumentRef(BaseModel):
     date: dt.date | None = None
     issuer: str = Field(min_length=1, description="as cited, e.g. UBND quận Hoàng Mai")
     summary: str = Field(min_length=1, description="what it is about, lower-case start")
+    symbol: str | None = Field(
+        default=None, description="a draft's symbol (KH-UBND): cited with blanks for its number"
+    )
+    year: int | None = Field(default=None, description="a draft's year, for its blank date")
 
     @property
     def citation(self) -> str:
+        """ "Kế hoạch số 67/KH-UBND ngày 19/02/2024 của UBND quận Hoàng Mai về …"; a draft
+        leaves blanks for the number and date the clerk will write in by hand."""
         parts = [self.kind]
         if self.number:
             parts.append(f"số {self.number}")
+        elif self.symbol:
+            parts.append(f"số{_BLANK}/{self.symbol}")
         if self.date:
             parts.append(f"ngày {format_date(self.date)}")
+        elif self.symbol:
+            parts.append(f"ngày{_BLANK}/{_BLANK}/{self.year or ''}".rstrip("/"))
         parts.append(f"của {self.issuer} về {self.summary}")
         return " ".join(parts)
 
@@ -234,7 +253,15 @@ class Plan(BaseModel):
         if (self.number is None) != (self.date is None):
             raise ValueError("an issued plan has both number and date; a draft has neither")
         self._no_task_due_before_the_plan()
+        for where, text in self.texts():
+            if (wrong := problem(text)) is not None:
+                raise ValueError(f"{where}: {wrong}")
         return self
+
+    @property
+    def has_markers(self) -> bool:
+        """Whether the plan marks where it speaks of itself (else a child copies it as is)."""
+        return any(True for _, text in self.texts() for _ in markers(text))
 
     def _no_task_due_before_the_plan(self) -> None:
         """Refuse a task due before the day the plan is issued: nobody could meet it.
@@ -300,14 +327,41 @@ class Plan(BaseModel):
         return f"{self.place}, ngày {self.date.day:02d} tháng {month} năm {self.date.year}"
 
     def as_reference(self) -> DocumentRef:
-        """How a child plan cites this one."""
-        summary = self.summary[:1].lower() + self.summary[1:]
+        """How a child plan cites this one: as issued, or a draft with blanks to fill in."""
+        summary = plain(self.summary)
         return DocumentRef(
             number=None if self.number is None else self.number_symbol,
             date=self.date,
             issuer=self.issuer.name,
-            summary=summary,
+            summary=summary[:1].lower() + summary[1:],
+            symbol=self.symbol if self.number is None else None,
+            year=self.term.start if self.number is None else None,
         )
+
+    def texts(self) -> Iterator[tuple[str, str]]:
+        """Every text of the plan that may speak of its issuer, with where it is."""
+        yield "summary", self.summary
+        for name in ("purposes", "requirements", "budget"):
+            for i, text in enumerate(getattr(self, name)):
+                yield f"{name}.{i}", text
+        if self.closing:
+            yield "closing", self.closing
+        for name in ("content", "forms", "implementation"):
+            for i, section in enumerate(getattr(self, name)):
+                yield from _section_texts(f"{name}.{i}", section)
+        for i, task in enumerate(self.tasks):
+            yield f"tasks.{i}.title", task.title
+            if task.below and task.below.title:
+                yield f"tasks.{i}.below.title", task.below.title
+
+
+def _section_texts(where: str, section: Section) -> Iterator[tuple[str, str]]:
+    if section.title:
+        yield f"{where}.title", section.title
+    for i, text in enumerate(section.paragraphs):
+        yield f"{where}.paragraphs.{i}", text
+    for i, sub in enumerate(section.sections):
+        yield from _section_texts(f"{where}.sections.{i}", sub)
 
 
 def task_line(raw: Any, task_id: str) -> int | None:

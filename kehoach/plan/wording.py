@@ -1,16 +1,11 @@
-"""How units are named in running text, and how a parent's wording becomes a child's.
+"""How units are named in running text: "UBND phường Yên Sở", "các bộ phận chuyên môn".
 
-A child plan copies its parent's purposes, requirements and content with the parent's own
-name and words replaced by the child's ("quận Hoàng Mai" → "phường Yên Sở", "các phòng, ban,
-đơn vị thuộc quận" → "các bộ phận chuyên môn thuộc phường"). Mentions of the parent as a
-higher body ("đề xuất Quận khen thưởng") cannot be told apart from self-references by rule,
-so only unambiguous phrases are replaced; the clerk reads every draft before signing.
+A child's draft never rewords its parent's text by replacing strings (that changed the
+titles of cited documents): the parent marks where it speaks of itself
+(:mod:`kehoach.plan.markers`) and these functions give the child's words there.
 """
 
 from __future__ import annotations
-
-import re
-from collections.abc import Callable
 
 from hierarchy.units import Level, Unit, UnitKind
 
@@ -64,44 +59,3 @@ def subordinates_phrase(children: list[Unit]) -> str:
         if word not in words:
             words.append(word)
     return f"UBND các {', '.join(words)}" if words else "UBND cấp dưới"
-
-
-class Rewording:
-    """Replaces a parent's self-references with a child's.
-
-    Two passes: first the parent's name ("thành phố Hà Nội" → "quận Hoàng Mai"), then the
-    generic phrases ("trên địa bàn thành phố" → "trên địa bàn quận"), so a generic phrase
-    never swallows the start of a name. Within a pass, the longest phrase wins and nothing
-    replaced is replaced again.
-    """
-
-    def __init__(
-        self, parent: Unit, child: Unit, parent_departments: str, child_departments: str
-    ) -> None:
-        pw, cw = kind_word(parent), kind_word(child)
-        names = [
-            (in_sentence(parent), in_sentence(child)),
-            (parent.name, child.name),
-            (parent.name.upper(), child.name.upper()),
-        ]
-        phrases = [
-            (f"{parent_departments} thuộc {pw}", f"{child_departments} thuộc {cw}"),
-            (parent_departments, child_departments),
-            (upper_first(parent_departments), upper_first(child_departments)),
-            (f"trên địa bàn {pw}", f"trên địa bàn {cw}"),
-            (f"UBND {pw}", f"UBND {cw}"),
-        ]
-        self._passes = [_replacer(names), _replacer(phrases)]
-
-    def __call__(self, text: str) -> str:
-        for replace in self._passes:
-            text = replace(text)
-        return text
-
-
-def _replacer(pairs: list[tuple[str, str]]) -> Callable[[str], str]:
-    mapping = {a: b for a, b in pairs if a and a != b}
-    if not mapping:
-        return lambda text: text
-    pattern = re.compile("|".join(re.escape(a) for a in sorted(mapping, key=len, reverse=True)))
-    return lambda text: pattern.sub(lambda m: mapping[m.group(0)], text)

@@ -1,0 +1,164 @@
+"""The child's "Tổ chức thực hiện": one part per body it directs, built from the parent's parts.
+
+The parent's section III tells each body it directs what to do: its departments by role
+("Phòng Nội vụ"), all its departments ("Các phòng, ban, đơn vị thuộc quận"), its committees
+one level down ("UBND các phường") and, in a plan over several levels, the committees of a
+level further down ("UBND các xã, phường, thị trấn"). A child can direct only its own
+bodies, so its section III is rebuilt, never copied:
+
+1. one part for all its departments, carrying what the parent asked of all departments and
+   of committees of the child's own kind (the child passes its own duties to them), less
+   the duty to issue the child's plan, which this very plan fulfils;
+2. one part for each of its departments that holds a role the parent addressed, carrying
+   what the parent asked of the department with that role (two roles held by one department
+   make one part, where the first of them stood);
+3. one part for its committees one level down, only if it has any, carrying what the parent
+   said for the levels below the child — or, if it said nothing, that they issue and carry
+   out their own plans.
+
+Nothing is addressed to the child's parent, the parent's departments or its peers. The
+paragraphs keep their markers (:mod:`kehoach.plan.markers`), re-spoken later for the child.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from hierarchy.graph import Hierarchy
+from hierarchy.units import Level, Unit
+from kehoach.plan.markers import Speaker, markers, plain, revoice, said_of_parent
+from kehoach.plan.model import Assignee, Group, Plan, Section, Task
+from kehoach.plan.voice import all_departments
+from kehoach.plan.wording import subordinates_phrase, upper_first
+
+_ORDER = {Level.TRUNG_UONG: 0, Level.TINH: 1, Level.HUYEN: 2, Level.XA: 3, Level.PHONG_BAN: 4}
+_ITEM = re.compile(r"^\s*(?:[a-zđ]\)|-|–|\+)\s+")
+_LETTERS = "abcdđeghiklmnopqrstuvxy"
+
+
+@dataclass
+class _Part:
+    assignee: Assignee
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    lettered: bool = False
+
+
+def _items(section: Section) -> list[str]:
+    """A part's paragraphs, its sub-parts' flattened in (a part is addressed as a whole)."""
+    out = list(section.paragraphs)
+    for sub in section.sections:
+        out += [sub.title, *_items(sub)] if sub.title else _items(sub)
+    return out
+
+
+def _own_plan_tasks(tasks: tuple[Task, ...], unit: Unit) -> set[str]:
+    """Ids of the tasks by which ``unit`` issues its own plan (this plan fulfils them)."""
+    return {t.id for t in tasks if t.issues_plan and (t.levels is None or unit.level in t.levels)}
+
+
+def _is_own_plan(paragraph: str, own: set[str]) -> bool:
+    return any(key == "han" and argument in own for key, argument, _ in markers(paragraph))
+
+
+def implementation_for(
+    parent_plan: Plan, unit: Unit, h: Hierarchy, speaker: Speaker
+) -> tuple[Section, ...]:
+    """Section III of ``unit``'s draft from ``parent_plan``'s, spoken by ``speaker``.
+
+    A paragraph that says nothing for this unit (all of it about committees it has none of)
+    is left out, and the rest numbered afresh.
+    """
+    departments = h.departments(unit.id)
+    children = h.admin_children(unit.id)
+    everyone = _Part(
+        Assignee(group=Group.CAC_PHONG_BAN, label=upper_first(all_departments(unit, h))),
+        upper_first(all_departments(unit, h)),
+    )
+    below = _Part(
+        Assignee(group=Group.UBND_CAP_DUOI, label=subordinates_phrase(children)),
+        subordinates_phrase(children),
+    )
+    by_department: dict[str, _Part] = {}
+    own = _own_plan_tasks(parent_plan.tasks, unit)
+
+    def add(part: _Part, section: Section, down: bool = False) -> None:
+        """``down``: the parent addressed committees below it, so it spoke of itself as their
+        superior; the child repeats that of its parent, and drops its own plan's issuing."""
+        items = _items(section)
+        part.lettered |= any(re.match(r"^\s*[a-zđ]\)", p) for p in items)
+        for paragraph in items:
+            if down and _is_own_plan(paragraph, own):
+                continue
+            part.paragraphs.append(said_of_parent(paragraph) if down else paragraph)
+
+    for section in parent_plan.implementation:
+        a = section.assignee
+        if (
+            a is None
+            or a.group is Group.CAC_PHONG_BAN
+            or (a.unit is not None and a.unit == unit.id)
+        ):
+            add(everyone, section)
+        elif a.group is Group.UBND_CAP_DUOI:
+            add(everyone, section, down=True)  # the child is one of these committees
+        elif a.level is not None:
+            if a.level is unit.level:
+                add(everyone, section, down=True)
+            elif children and _ORDER[a.level] > _ORDER[unit.level]:
+                add(below, section, down=True)
+        elif a.role is not None or a.unit is not None:
+            dept = next(
+                (
+                    d
+                    for d in departments
+                    if (a.unit is not None and d.id == a.unit)
+                    or (a.unit is None and a.role in d.roles)
+                ),
+                None,
+            )
+            if dept is None:
+                continue  # a body the child has none of: its task rows say who does it
+            part = by_department.get(dept.id)
+            if part is None:
+                role = a.role if a.role in dept.roles else (dept.roles[0] if dept.roles else None)
+                part = by_department[dept.id] = _Part(
+                    Assignee(role=role, unit=dept.id, label=dept.name), dept.name
+                )
+            add(part, section)
+    if children and not below.paragraphs:
+        below.paragraphs = [
+            "Căn cứ Kế hoạch này, xây dựng, ban hành và tổ chức thực hiện Kế hoạch của đơn vị; "
+            "thực hiện các nhiệm vụ được giao tại Phụ lục kèm theo Kế hoạch này.",
+            "Định kỳ báo cáo kết quả thực hiện (lồng ghép trong báo cáo CCHC định kỳ) gửi "
+            "{ubnd|UBND} (qua {phong:noi-vu|bộ phận Nội vụ}).",
+        ]
+    parts = [everyone, *by_department.values()] + ([below] if children else [])
+    for part in parts:
+        spoken = (revoice(p, speaker) for p in part.paragraphs)
+        part.paragraphs = [p for p in spoken if plain(p).strip(" .;,")]
+    return tuple(_section(p) for p in parts if p.paragraphs)
+
+
+def _section(part: _Part) -> Section:
+    """A part with its items numbered afresh (a), b) …, or "-" as the parent wrote them)."""
+    bare = [_ITEM.sub("", p, count=1) for p in _unique(part.paragraphs)]
+    if len(bare) == 1:
+        paragraphs = tuple(bare)
+    elif part.lettered:
+        paragraphs = tuple(f"{_LETTERS[i % len(_LETTERS)]}) {p}" for i, p in enumerate(bare))
+    else:
+        paragraphs = tuple(f"- {p}" for p in bare)
+    return Section(title=part.title, paragraphs=paragraphs, assignee=part.assignee)
+
+
+def _unique(paragraphs: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for p in paragraphs:
+        key = _ITEM.sub("", p, count=1)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
