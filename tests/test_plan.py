@@ -10,6 +10,7 @@ import pytest
 
 from kehoach.io.errors import InputFileError, PlanError
 from kehoach.plan.deadline import Deadline, Quota, QuotaPeriod, Recurrence, parse_deadline
+from kehoach.plan.markers import plain
 from kehoach.plan.model import Assignee, Group, Plan, load_plan
 from tests.conftest import EXAMPLES, REPO
 
@@ -63,7 +64,7 @@ def test_yen_so_annex_is_exactly_the_seed() -> None:
         ours.append(
             [
                 str(counter) if task.stt is None else task.stt,
-                task.title,
+                plain(task.title),
                 _printed(task.lead),
                 ", ".join(_printed(c) for c in task.coordinating),
                 task.deadline.text,

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from hierarchy.graph import Hierarchy
 from hierarchy.units import Level, Unit
-from kehoach.plan.markers import Speaker, markers, plain, revoice, said_of_parent
+from kehoach.plan.markers import OWN_LEVEL, Speaker, markers, plain, revoice, said_of_parent
 from kehoach.plan.model import Assignee, Group, Plan, Section, Task
 from kehoach.plan.voice import all_departments
 from kehoach.plan.wording import subordinates_phrase, upper_first
@@ -58,6 +58,10 @@ def _own_plan_tasks(tasks: tuple[Task, ...], unit: Unit) -> set[str]:
     return {t.id for t in tasks if t.issues_plan and (t.levels is None or unit.level in t.levels)}
 
 
+def _own_level(paragraph: str) -> bool:
+    return any(key == "rieng" for key, _, _ in markers(paragraph))
+
+
 def _is_own_plan(paragraph: str, own: set[str]) -> bool:
     return any(key == "han" and argument in own for key, argument, _ in markers(paragraph))
 
@@ -85,13 +89,21 @@ def implementation_for(
 
     def add(part: _Part, section: Section, down: bool = False) -> None:
         """``down``: the parent addressed committees below it, so it spoke of itself as their
-        superior; the child repeats that of its parent, and drops its own plan's issuing."""
+        superior; the child repeats that of its parent, and drops its own plan's issuing.
+        What the child's departments get from there is the child's own duty as a committee,
+        tagged so that the child's children do not get it again as their departments'."""
         items = _items(section)
         part.lettered |= any(re.match(r"^\s*[a-zđ]\)", p) for p in items)
         for paragraph in items:
-            if down and _is_own_plan(paragraph, own):
+            if down and part is everyone and _is_own_plan(paragraph, own):
                 continue
-            part.paragraphs.append(said_of_parent(paragraph) if down else paragraph)
+            if not down and _own_level(paragraph):
+                continue  # the parent's own duty as a committee, not its departments'
+            if down:
+                paragraph = said_of_parent(paragraph)
+                if part is everyone:
+                    paragraph += OWN_LEVEL
+            part.paragraphs.append(paragraph)
 
     for section in parent_plan.implementation:
         a = section.assignee
@@ -109,14 +121,9 @@ def implementation_for(
             elif children and _ORDER[a.level] > _ORDER[unit.level]:
                 add(below, section, down=True)
         elif a.role is not None or a.unit is not None:
-            dept = next(
-                (
-                    d
-                    for d in departments
-                    if (a.unit is not None and d.id == a.unit)
-                    or (a.unit is None and a.role in d.roles)
-                ),
-                None,
+            # The parent's department (its own unit id) stands for its role at every level.
+            dept = next((d for d in departments if d.id == a.unit), None) or next(
+                (d for d in departments if a.role is not None and a.role in d.roles), None
             )
             if dept is None:
                 continue  # a body the child has none of: its task rows say who does it
@@ -127,13 +134,17 @@ def implementation_for(
                     Assignee(role=role, unit=dept.id, label=dept.name), dept.name
                 )
             add(part, section)
-    if children and not below.paragraphs:
-        below.paragraphs = [
-            "Căn cứ Kế hoạch này, xây dựng, ban hành và tổ chức thực hiện Kế hoạch của đơn vị; "
-            "thực hiện các nhiệm vụ được giao tại Phụ lục kèm theo Kế hoạch này.",
-            "Định kỳ báo cáo kết quả thực hiện (lồng ghép trong báo cáo CCHC định kỳ) gửi "
-            "{ubnd|UBND} (qua {phong:noi-vu|bộ phận Nội vụ}).",
-        ]
+    if children:
+        # What every committee below owes whoever directs it, said by the unit itself.
+        if not below.paragraphs:
+            below.paragraphs.append(
+                "Căn cứ Kế hoạch này, xây dựng, ban hành và tổ chức thực hiện Kế hoạch của đơn "
+                "vị; thực hiện các nhiệm vụ được giao tại Phụ lục kèm theo Kế hoạch này."
+            )
+        below.paragraphs.append(
+            "Định kỳ quý 1, 6 tháng, 9 tháng, năm báo cáo kết quả thực hiện (lồng ghép trong "
+            "báo cáo CCHC định kỳ) gửi {ubnd|UBND} (qua {phong:noi-vu|bộ phận Nội vụ})."
+        )
     parts = [everyone, *by_department.values()] + ([below] if children else [])
     for part in parts:
         spoken = (revoice(p, speaker) for p in part.paragraphs)

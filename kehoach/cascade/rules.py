@@ -334,15 +334,16 @@ def _budget(unit: Unit, parent: Unit, speaker: Speaker, term: str) -> str:
     """Where the money comes from, as the unit says it: a committee with committees below
     funds its departments and them within its budget; a ward or commune spends what its
     parent's budget allots it (55/KH-UBND: "từ ngân sách Quận cấp cho phường")."""
+    year = f"năm {term}" if term.isdigit() else "hằng năm"
     if speaker.cap_duoi:
         return (
-            f"Kinh phí thực hiện Kế hoạch được bố trí trong dự toán ngân sách năm {term} của "
+            f"Kinh phí thực hiện Kế hoạch được bố trí trong dự toán ngân sách {year} của "
             f"{speaker.cac_phong_ban} và {speaker.cap_duoi} theo phân cấp ngân sách hiện hành."
         )
-    source = upper_first(speaker.cap_tren) if speaker.cap_tren else "cấp trên"
+    source = speaker.cap_tren or "cấp trên"
     return (
         f"Kinh phí thực hiện Kế hoạch được sử dụng từ ngân sách {source} cấp cho "
-        f"{speaker.cap} theo quy định năm {term}."
+        f"{speaker.cap} theo quy định {year}."
     )
 
 
@@ -379,7 +380,7 @@ def derive_plan(
         f"{lower_first(plain(summary))} như sau:"
     )
     implementation = implementation_for(parent_plan, unit, h, speaker)
-    term = parent_plan.term.text.replace("–", " - ")
+    term = parent_plan.term.text
     return Plan.model_validate(
         {
             **_base_draft(parent_plan, unit, summary, preamble),

@@ -15,9 +15,10 @@ with the child's own words in it, so its children re-speak it in turn::
     báo cáo {ubnd_cap_tren|UBND Thành phố} (qua {phong_cap_tren:noi-vu|Sở Nội vụ}) …
     Thời gian hoàn thành: {han:3|chậm nhất ngày 15/3/2024}.
 
-The words' first letter sets the case of a common noun ("Quận" stays capitalised); names
-print as they are. ``cap_duoi`` may carry its connective (``{cap_duoi| và UBND các phường}``),
-which goes with it where a unit has no committees below.
+A common noun is capitalised where a sentence starts and otherwise written as the speaker
+writes it ("quận", "phường"; "Thành phố" for a province); names print as they are.
+``cap_duoi`` may carry its connective (``{cap_duoi| và UBND các phường}``), which goes with
+it where a unit has no committees below.
 """
 
 from __future__ import annotations
@@ -45,8 +46,11 @@ KEYS: dict[str, str] = {
     "phong_cap_tren": "its parent's department holding a role: {phong_cap_tren:noi-vu|Sở Nội vụ}",
     "cong_tt_cap_tren": "its parent's web portal: Cổng thông tin điện tử quận",
     "han": "a task's deadline as this plan sets it: {han:3|chậm nhất ngày 15/3/2024}",
+    "rieng": "(no words) a duty of this unit's own level, not passed to the level below",
 }
 _WITH_ARGUMENT = {"phong", "phong_cap_tren", "han"}
+#: Tags a paragraph as a duty of the unit's own level (``{rieng|}``, printed as nothing).
+OWN_LEVEL = "{rieng|}"
 _FOLLOWS_CASE = {"don_vi", "cap", "cac_phong_ban", "cap_tren", "don_vi_cap_tren", "han"}
 #: A kind of committee in the plural, as "UBND các …" names them.
 _COMMITTEES = re.compile(
@@ -116,8 +120,13 @@ def problem(text: str) -> str | None:
     return None
 
 
-def _case(words: str, value: str) -> str:
-    return upper_first(value) if words[:1].isupper() else value[:1].lower() + value[1:]
+_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|^\s*(?:[a-zđ]\)|-|–)\s+)$")
+
+
+def _case(before: str, value: str) -> str:
+    """Capitalised where a sentence starts; elsewhere as the speaker writes it ("quận",
+    "phường", but "Thành phố" for a province, as its own plans do)."""
+    return upper_first(value) if _SENTENCE_START.search(before) else value
 
 
 def _value(speaker: Speaker, key: str, argument: str | None, words: str) -> str | None:
@@ -127,6 +136,8 @@ def _value(speaker: Speaker, key: str, argument: str | None, words: str) -> str 
         return speaker.phong_cap_tren.get(argument or "")
     if key == "han":
         return speaker.han.get(argument or "")
+    if key == "rieng":
+        return ""
     if key == "cap_duoi":
         if speaker.cap_duoi is None:
             return ""
@@ -149,8 +160,8 @@ def revoice(text: str, speaker: Speaker) -> str:
         value = _value(speaker, key, argument, words)
         if value is None:
             return m.group(0)
-        if key in _FOLLOWS_CASE and words:
-            value = _case(words, value)
+        if key in _FOLLOWS_CASE and value:
+            value = _case(plain(text[: m.start()]), value)
         head = f"{key}:{argument}" if argument else key
         return f"{{{head}|{_escape(value)}}}"
 
