@@ -64,4 +64,9 @@ def check(
             f"{at(task.id)}: task {task.id} is due {task.deadline.due_text}, after the plan's "
             f"term ({plan.term.text}); check the year"
         )
+    if not plan.has_markers:
+        warn(
+            f"{file}: no self-reference markers ({{cap|quận}}, {{ubnd|UBND quận}} …, README "
+            "\"The plan\"); a child's draft copies this plan's text as it is written"
+        )
     console.print(f"[green]ok[/] {file}: {describe(plan)}", highlight=False)

@@ -120,7 +120,7 @@ def problem(text: str) -> str | None:
     return None
 
 
-_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|^\s*(?:[a-zđ]\)|-|–)\s+)$")
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|^\s*(?:[a-zđ]\)|-|–)\s+)$")
 
 
 def _case(before: str, value: str) -> str:

@@ -1,0 +1,233 @@
+"""Drafts written for the child, in its own voice (issue 12): markers, section III rebuilt for
+the bodies the child directs, citations along the chain, deadlines and coordinators."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from hierarchy.graph import Hierarchy
+from hierarchy.sources import load_hierarchy
+from kehoach.cascade.rules import Draft
+from kehoach.cascade.walk import cascade
+from kehoach.cli import app
+from kehoach.documents.plan_document import body_blocks
+from kehoach.io.errors import PlanError
+from kehoach.plan.markers import Speaker, markers, plain, problem, revoice, said_of_parent
+from kehoach.plan.model import Plan, load_plan
+from tests.conftest import EXAMPLES, runner
+
+Write = Callable[[str, str], Path]
+SPEAKER = Speaker(
+    don_vi="phường Yên Sở",
+    cap="phường",
+    ubnd="UBND phường",
+    cac_phong_ban="các bộ phận chuyên môn thuộc phường",
+    cap_duoi=None,
+    cong_tt="Trang thông tin điện tử phường",
+    phong={"noi-vu": "Bộ phận Văn phòng UBND"},
+    cap_tren="quận",
+    ubnd_cap_tren="UBND quận",
+    phong_cap_tren={"noi-vu": "Phòng Nội vụ"},
+    cong_tt_cap_tren="Cổng thông tin điện tử quận",
+    han={"3": "chậm nhất ngày 26/3/2024"},
+)
+
+
+@pytest.fixture(scope="module")
+def hanoi() -> Hierarchy:
+    return load_hierarchy("hanoi-2024")
+
+
+@pytest.fixture(scope="module")
+def yen_so_from_67(hanoi: Hierarchy) -> Plan:
+    return _draft(load_plan(EXAMPLES / "hoang-mai-67-kh-ubnd.yaml"), hanoi, "00340").plan
+
+
+def _draft(plan: Plan, h: Hierarchy, unit: str) -> Draft:
+    return next(d for level in cascade(plan, h, start=unit) for d in level if d.unit.id == unit)
+
+
+def _section_iii(plan: Plan) -> list[str]:
+    return [plain(s.title or "") for s in plan.implementation]
+
+
+# -- markers ---------------------------------------------------------------------------------
+
+
+def test_a_marker_prints_its_words_and_is_re_spoken_for_another_unit() -> None:
+    text = (
+        "Tuyên truyền trên địa bàn {cap|quận}, gửi {ubnd|UBND quận} "
+        "(qua {phong:noi-vu|Phòng Nội vụ})."
+    )
+    assert plain(text) == "Tuyên truyền trên địa bàn quận, gửi UBND quận (qua Phòng Nội vụ)."
+    spoken = revoice(text, SPEAKER)
+    assert plain(spoken) == (
+        "Tuyên truyền trên địa bàn phường, gửi UBND phường (qua Bộ phận Văn phòng UBND)."
+    )
+    assert [k for k, _, _ in markers(spoken)] == ["cap", "ubnd", "phong"]  # kept for its children
+
+
+def test_committees_below_are_left_out_where_there_are_none() -> None:
+    text = (
+        "Theo dõi {cac_phong_ban|các phòng, ban, đơn vị thuộc quận}{cap_duoi| và UBND các phường}."
+    )
+    assert plain(revoice(text, SPEAKER)) == "Theo dõi các bộ phận chuyên môn thuộc phường."
+    district = Speaker(**{**SPEAKER.__dict__, "cap_duoi": "UBND các phường, xã"})
+    assert plain(revoice(text, district)).endswith("và UBND các phường, xã.")
+
+
+def test_what_the_parent_said_of_itself_becomes_what_the_child_says_of_its_parent() -> None:
+    text = "Báo cáo gửi {ubnd|UBND quận} (qua {phong:noi-vu|Phòng Nội vụ}); {han:3|…}."
+    down = said_of_parent(text)
+    assert plain(revoice(down, SPEAKER)) == (
+        "Báo cáo gửi UBND quận (qua Phòng Nội vụ); chậm nhất ngày 26/3/2024."
+    )
+
+
+def test_a_name_with_braces_does_not_break_a_marker() -> None:
+    odd = Speaker(**{**SPEAKER.__dict__, "don_vi": "phường {{ 7*7 }} | A"})
+    spoken = revoice("của {don_vi|quận Hoàng Mai}", odd)
+    assert problem(spoken) is None
+    assert plain(spoken) == "của phường {{ 7*7 }} | A"
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("{quan|quận}", "unknown marker"),
+        ("{phong|Phòng Nội vụ}", "marker phong is written {phong:…|…}"),
+        ("{cap:x|quận}", "marker cap is written {cap|…}"),
+        ("trên địa bàn {cap|quận", "not closed"),
+    ],
+)
+def test_a_wrong_marker_is_refused_at_its_line(write: Write, text: str, why: str) -> None:
+    source = (EXAMPLES / "yen-so-55-kh-ubnd.yaml").read_text(encoding="utf-8")
+    path = write("p.yaml", source.replace("trên địa bàn {cap|phường}.", f"{text}.", 1))
+    with pytest.raises(PlanError, match=why) as err:
+        load_plan(path)
+    assert err.value.where is not None and "p.yaml" in err.value.where
+
+
+# -- the Yên Sở draft of 67/KH-UBND beside the real 55/KH-UBND ----------------------------------
+
+
+def test_yen_so_addresses_the_five_bodies_of_the_real_55_in_order(yen_so_from_67: Plan) -> None:
+    real = load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")
+    ours = [
+        (s.assignee.group, s.assignee.unit) for s in yen_so_from_67.implementation if s.assignee
+    ]
+    theirs = [(s.assignee.group, s.assignee.role) for s in real.implementation]
+    assert len(ours) == len(theirs) == 5
+    assert ours[0][0] is not None and theirs[0][0] is not None  # all the sections, first
+    roles = {"00340-van-phong": "van-phong", "00340-van-hoa-thong-tin": "van-hoa-thong-tin"}
+    roles |= {"00340-mot-cua": "mot-cua", "00340-tu-phap": "tu-phap"}
+    assert [roles[u] for _, u in ours[1:] if u] == [r for _, r in theirs[1:]]
+    assert _section_iii(yen_so_from_67) == [
+        "Các bộ phận chuyên môn thuộc phường",
+        "Bộ phận Văn phòng UBND",
+        "Bộ phận Văn hóa và Thông tin",
+        "Bộ phận Một cửa",
+        "Bộ phận Tư pháp",
+    ]
+
+
+def test_yen_so_speaks_in_its_own_voice(yen_so_from_67: Plan) -> None:
+    text = "\n".join(b.text for b in body_blocks(yen_so_from_67))
+    assert "UBND phường yêu cầu các bộ phận chuyên môn thuộc phường" in text
+    assert "từ ngân sách quận cấp cho phường" in text
+    assert "gửi UBND quận (qua Phòng Nội vụ)" in text  # the ward reports to the district
+    assert "gửi UBND phường (qua Bộ phận Văn phòng UBND)" in text  # its sections to the ward
+    for foreign in ("Phòng Nội vụ phát động", "UBND quận yêu cầu", "trên địa bàn quận"):
+        assert foreign not in text
+    # Cited documents stay as their issuers wrote them.
+    assert "mô hình chính quyền đô thị quận Hoàng Mai, giai đoạn 2021 – 2025" in text
+
+
+def test_one_task_has_one_deadline_in_body_and_annex(yen_so_from_67: Plan) -> None:
+    sections_plans = next(t for t in yen_so_from_67.tasks if t.id == "3")
+    due = sections_plans.deadline.due
+    assert due is not None
+    words = f"chậm nhất ngày {due.day}/{due.month}/{due.year}"
+    text = "\n".join(b.text for b in body_blocks(yen_so_from_67))
+    assert f"Thời gian hoàn thành xây dựng kế hoạch: {words}" in text
+    assert "31/3/2024" not in text and "15/3/2024" not in text
+
+
+def test_sections_of_iii_read_like_the_real_55(yen_so_from_67: Plan) -> None:
+    """How close each part is to what Yên Sở really wrote (the closing note quotes it)."""
+    real = load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")
+    for ours, theirs in zip(yen_so_from_67.implementation, real.implementation, strict=True):
+        a = " ".join(plain(p) for p in ours.paragraphs)
+        b = " ".join(plain(p) for p in theirs.paragraphs)
+        assert difflib.SequenceMatcher(None, a, b).ratio() > 0.3, ours.title
+
+
+# -- citations, deadlines, coordinators ------------------------------------------------------
+
+
+def test_a_ward_cites_the_city_plan_and_its_districts_draft_with_blanks(hanoi: Hierarchy) -> None:
+    ward = _draft(load_plan(EXAMPLES / "ha-noi-145-kh-ubnd.yaml"), hanoi, "00340").plan
+    assert ward.preamble is not None
+    assert ward.preamble.startswith(
+        "Thực hiện Kế hoạch số 145/KH-UBND ngày 14/06/2021 của UBND Thành phố về thông tin, "
+        "tuyên truyền cải cách hành chính nhà nước của thành phố Hà Nội giai đoạn 2021 - 2025, "
+        "Kế hoạch số      /KH-UBND ngày      /      /2021 của UBND quận Hoàng Mai về "
+    )
+    assert _section_iii(ward)[0] == "Các bộ phận chuyên môn thuộc phường"
+    assert not any(t.startswith(("Sở ", "Phòng ", "UBND các")) for t in _section_iii(ward))
+
+
+def test_a_district_directs_its_own_bodies_and_its_wards(hanoi: Hierarchy) -> None:
+    district = _draft(load_plan(EXAMPLES / "ha-noi-145-kh-ubnd.yaml"), hanoi, "008").plan
+    parts = _section_iii(district)
+    assert parts[0] == "Các phòng, ban, đơn vị thuộc quận" and parts[-1].startswith("UBND các")
+    assert not any(p.startswith("Sở ") or "quận, huyện, thị xã" in p for p in parts)
+
+
+def test_a_commune_issues_its_plan_after_its_district(write: Write) -> None:
+    """A plan over two levels, due 31/3: the district by 26/3 (its wards' lead time before),
+    each ward by 31/3 — never before the district plan it implements."""
+    h = load_hierarchy(EXAMPLES / "hierarchies" / "hoang-mai.yaml")
+    source = (EXAMPLES / "ha-noi-145-kh-ubnd.yaml").read_text(encoding="utf-8")
+    rest = "\n    issues_plan: true\n    levels: [huyen, xa]"
+    dated = source.replace(
+        f'    deadline: "Định kỳ hàng năm (trong Quý I)"{rest}',
+        f'    deadline: "Chậm nhất ngày 31/3/2022"{rest}',
+    )
+    assert dated != source
+    plan = load_plan(write("145.yaml", dated))
+    levels = list(cascade(plan, h, start="00340"))
+    district = next(d for d in levels[0] if d.unit.id == "008").plan
+    ward = next(d for d in levels[1] if d.unit.id == "00340").plan
+    assert {t.id: t.deadline.due for t in district.tasks}["2"] == dt.date(2022, 3, 26)
+    assert {t.id: t.deadline.due for t in ward.tasks}["2"] == dt.date(2022, 3, 31)
+
+
+def test_the_lead_is_never_its_own_coordinator(hanoi: Hierarchy) -> None:
+    for unit in ("008", "00340"):
+        plan = _draft(load_plan(EXAMPLES / "ha-noi-145-kh-ubnd.yaml"), hanoi, unit).plan
+        for task in plan.tasks:
+            names = [c.label for c in task.coordinating]
+            assert task.lead.label not in names, (unit, task.id)
+            assert len(names) == len(set(names)), (unit, task.id)
+
+
+def test_a_plan_without_markers_is_copied_verbatim_and_plan_check_warns(
+    write: Write, hanoi: Hierarchy
+) -> None:
+    source = (EXAMPLES / "hoang-mai-67-kh-ubnd.yaml").read_text(encoding="utf-8")
+    bare = write("bare.yaml", plain(source))
+    plan = load_plan(bare)
+    assert not plan.has_markers
+    ward = _draft(plan, hanoi, "00340").plan
+    assert ward.purposes[1] == plan.purposes[1]  # "trên địa bàn quận": copied as written
+    result = runner.invoke(app, ["plan", "check", str(bare)])
+    assert result.exit_code == 0, result.output
+    assert "no self-reference markers" in result.stderr
+    marked = runner.invoke(app, ["plan", "check", str(EXAMPLES / "hoang-mai-67-kh-ubnd.yaml")])
+    assert "no self-reference markers" not in marked.stderr
