@@ -105,16 +105,16 @@ def implementation_for(
                     paragraph += OWN_LEVEL
             part.paragraphs.append(paragraph)
 
+    # A part addressed to the child's very level says more than one to "the committees below"
+    # (a city's plan read in another structure: districts then, communes now): it wins.
+    exact = any(s.assignee and s.assignee.level is unit.level for s in parent_plan.implementation)
     for section in parent_plan.implementation:
         a = section.assignee
-        if (
-            a is None
-            or a.group is Group.CAC_PHONG_BAN
-            or (a.unit is not None and a.unit == unit.id)
-        ):
+        if a is None or a.group is Group.CAC_PHONG_BAN or a.unit == unit.id:
             add(everyone, section)
         elif a.group is Group.UBND_CAP_DUOI:
-            add(everyone, section, down=True)  # the child is one of these committees
+            if not exact:
+                add(everyone, section, down=True)  # the child is one of these committees
         elif a.level is not None:
             if a.level is unit.level:
                 add(everyone, section, down=True)
@@ -134,6 +134,16 @@ def implementation_for(
                     Assignee(role=role, unit=dept.id, label=dept.name), dept.name
                 )
             add(part, section)
+    reports_up = any(
+        key == "ubnd_cap_tren" for p in everyone.paragraphs for key, _, _ in markers(p)
+    )
+    if h.parent(unit.id) is not None and not reports_up:
+        # What the unit owes whoever directs it, whatever the parent's text forgot to say.
+        everyone.paragraphs.append(
+            "Định kỳ quý 1, 6 tháng, 9 tháng, năm báo cáo kết quả thực hiện (lồng ghép trong báo "
+            "cáo CCHC định kỳ) gửi {ubnd_cap_tren|UBND cấp trên} (qua {phong_cap_tren:noi-vu|cơ "
+            "quan Nội vụ})." + OWN_LEVEL
+        )
     if children:
         # What every committee below owes whoever directs it, said by the unit itself.
         if not below.paragraphs:
@@ -147,9 +157,17 @@ def implementation_for(
         )
     parts = [everyone, *by_department.values()] + ([below] if children else [])
     for part in parts:
-        spoken = (revoice(p, speaker) for p in part.paragraphs)
+        spoken = (_not_with_itself(revoice(p, speaker), part.title) for p in part.paragraphs)
         part.paragraphs = [p for p in spoken if plain(p).strip(" .;,")]
     return tuple(_section(p) for p in parts if p.paragraphs)
+
+
+def _not_with_itself(paragraph: str, department: str) -> str:
+    """A department never coordinates with, or sends to, itself: where two roles the parent
+    gave two departments are one department here, "phối hợp với <itself>" is dropped."""
+    own = rf"\{{phong:[a-z0-9-]+\|{re.escape(department)}\}}"
+    paragraph = re.sub(rf",? phối hợp với {own}(?= )", "", paragraph)
+    return re.sub(rf", gửi {own} tổng hợp", ", tổng hợp", paragraph)
 
 
 def _section(part: _Part) -> Section:
