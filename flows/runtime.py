@@ -170,12 +170,13 @@ def run_name(kind: str) -> Callable[[], str]:
     def name() -> str:
         from prefect.runtime import flow_run
 
+        from kehoach.plan.markers import plain
         from kehoach.plan.model import load_plan
 
         params = flow_run.parameters
         try:
             plan = load_plan(Path(str(params["plan"])))
-            what = plan.number_symbol.strip() if not plan.is_draft else plan.summary[:40]
+            what = plan.number_symbol.strip() if not plan.is_draft else plain(plan.summary)[:40]
         except Exception:  # a bad plan fails in the flow with a clear message; name it anyway
             what = Path(str(params.get("plan", "?"))).name
         target = params.get("start") or params.get("unit") or params.get("to_level")

@@ -36,6 +36,10 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     by_id = {d["unit_id"]: d for d in drafts}
     assert by_id["00340"]["parent_unit_id"] == "008"
     assert by_id["008"]["parent_plan"] == "145/KH-UBND (UBND Thành phố)"
+    now = plan_dir(out, EXAMPLES / "ha-noi-145-kh-ubnd.yaml", "hanoi-2025")
+    communes = json.loads((now / "manifest.json").read_text(encoding="utf-8"))["drafts"]
+    assert {d["level"] for d in communes} == {"xa", "phong-ban"}  # since July 2025
+    assert sum(d["level"] == "xa" for d in communes) == 126
     for d in drafts[:: len(drafts) // 25]:  # a spread sample of every level
         assert check_docx((folder / d["path"]).read_bytes()) == [], d["path"]
     saved = folder / "rollup-2024-Q1.json"

@@ -22,6 +22,7 @@ from hierarchy.graph import Hierarchy
 from hierarchy.units import Unit
 from kehoach.io.errors import KehoachError
 from kehoach.io.writing import OutputError, inside, slug, write_if_changed
+from kehoach.plan.markers import plain
 from kehoach.plan.model import Plan
 
 MANIFEST = Path("manifest.json")
@@ -36,7 +37,7 @@ def plan_key(plan: Plan) -> str:
     """
     issuer = plan.issuer.unit_id or slug(plan.issuer.name)
     if plan.number is None or plan.date is None:
-        digest = hashlib.sha256(plan.summary.encode("utf-8")).hexdigest()[:8]
+        digest = hashlib.sha256(plain(plan.summary).encode("utf-8")).hexdigest()[:8]
         return f"{issuer}-du-thao-{digest}"
     return f"{issuer}-{plan.number:02d}-{slug(plan.symbol)}-{plan.date.year}"
 
@@ -78,7 +79,7 @@ class PlanSummary(BaseModel):
             number=None if plan.is_draft else plan.number_symbol,
             date=plan.date,
             issuer=plan.issuer.name,
-            summary=plan.summary,
+            summary=plain(plan.summary),
         )
 
 

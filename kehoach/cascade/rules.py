@@ -427,7 +427,7 @@ def derive_department_plan(
             or s.assignee.unit == dept.id
         )
     )
-    summary = f"Triển khai Kế hoạch {lower_first(parent_plan.summary)}"
+    summary = f"Triển khai Kế hoạch {lower_first(plain(parent_plan.summary))}"
     ref = parent_plan.as_reference()
     preamble = (
         f"Thực hiện {ref.citation}, {dept.name} xây dựng kế hoạch triển khai các nhiệm vụ "

@@ -94,6 +94,11 @@ def demo(
             f"Open one: {ward}  ({folder / 'manifest.json'} lists all {result.total})",
             highlight=False,
         )
+        # The structure in force since 1 July 2025: city → commune → department.
+        now = cascade_cmd.run_cascade(plan, "hanoi-2025", out)
+        console.print(
+            f"Since July 2025 (hanoi-2025): {now.total} drafts in {now.folder}", highlight=False
+        )
         _demo_status(plan, source, out, database)
 
 

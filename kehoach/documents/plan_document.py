@@ -152,7 +152,7 @@ def body_blocks(plan: Plan) -> list[Block]:
     for i, (title, inner) in enumerate(parts):
         blocks.append(Block(kind="heading", text=f"{_ROMAN[i]}. {title}"))
         blocks += inner
-    closing = plan.closing or f"Trên đây là Kế hoạch {lower_first(plan.summary)}."
+    closing = plan.closing or f"Trên đây là Kế hoạch {lower_first(plain(plan.summary))}."
     closing = closing.rstrip()
     if not closing.endswith("./."):
         closing = closing.rstrip(".") + "./."
