@@ -130,6 +130,31 @@ def test_context_matches_the_sample_beside_the_template() -> None:
     )
 
 
+def test_task_list_template_renders_its_sample_without_a_seal() -> None:
+    """The section's task list: the sample renders, is checked clean, and shows a blank line
+    where no name is known; the same check refuses an ND 30 plan."""
+    from kehoach.documents.nd30 import check_task_list_docx
+    from kehoach.documents.task_list import (
+        TASK_LIST_TEMPLATE,
+        lint_task_list_template,
+        render_task_list,
+        sample_context,
+    )
+
+    assert TASK_LIST_TEMPLATE.parent == PLAN_TEMPLATE.parent  # shipped beside the plan's
+    assert lint_task_list_template() == []
+    sample = sample_context()
+    named = sample.model_copy(update={"signer_name": "Nguyễn Thị Hoa"})
+    for context, last in ((sample, ""), (named, "Nguyễn Thị Hoa")):
+        doc = Document(io.BytesIO(render_task_list(context)))
+        lines = [p.text for p in doc.paragraphs]
+        title = next(i for i, t in enumerate(lines) if t.startswith("\tNGƯỜI LẬP\t"))
+        assert lines[title + 1 : title + 5] == [""] * 4  # room for the hand signatures
+        assert lines[title + 5] == f"\t\t{last}"  # the printed name, or a blank line
+        assert "None" not in _text(render_task_list(context))
+    assert check_task_list_docx(render_plan(load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")))
+
+
 def _template_with(tmp_path: Path, tag: str) -> Path:
     """A copy of the plan template whose summary tag is replaced by ``tag``."""
     src = zipfile.ZipFile(PLAN_TEMPLATE)
