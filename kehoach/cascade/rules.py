@@ -4,8 +4,9 @@ Each administrative child gets a draft that cites its parent's plan, is issued b
 copies the parent's purposes, requirements, content and forms in the child's words, and
 carries every parent task that applies at or below its level, with roles resolved to its own
 departments and deadlines moved earlier by a lead time per level (never after the parent's).
-Each department gets its own task list: the tasks its unit's draft gives it to lead or
-support. Pure functions: no files, no Prefect.
+Each department gets the tasks its unit's draft gives it to lead or support, in its own
+plan or, without a seal, its task list (:mod:`kehoach.cascade.departments`). Pure
+functions: no files, no Prefect.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hierarchy.graph import Hierarchy
 from hierarchy.units import Level, Unit
+from kehoach.cascade.departments import DepartmentDocument, DocumentKind, department_document
+from kehoach.documents.task_list import TaskListContext
 from kehoach.io.errors import KehoachError
 from kehoach.plan.deadline import Deadline
 from kehoach.plan.model import Assignee, DocumentRef, Group, Issuer, Plan, Recipient, Section, Task
@@ -59,7 +62,12 @@ class CascadeSettings(BaseModel):
 
 
 class Draft(BaseModel):
-    """One unit's draft plan and where it comes from."""
+    """One unit's draft and where it comes from.
+
+    ``plan`` is the unit's plan (its tasks are what it reports on). ``task_list`` is set for a
+    department without a seal (a ward's bộ phận): its draft is that internal task list, not
+    an ND 30 plan (:mod:`kehoach.cascade.departments`).
+    """
 
     model_config = _FROZEN
 
@@ -67,6 +75,12 @@ class Draft(BaseModel):
     plan: Plan
     parent_unit_id: str | None
     parent_plan: DocumentRef
+    task_list: TaskListContext | None = None
+
+    @property
+    def document(self) -> DocumentKind:
+        """Which document the draft is: an ND 30 plan, or a section's task list."""
+        return DocumentKind.KE_HOACH if self.task_list is None else DocumentKind.DANH_SACH
 
 
 class CoverageGap(BaseModel):
@@ -272,8 +286,9 @@ def _involves(task: Task, dept: Unit) -> bool:
 
 def derive_department_plan(
     parent_plan: Plan, parent: Unit, dept: Unit, h: Hierarchy, settings: CascadeSettings
-) -> Plan:
-    """A department's own plan: the tasks its unit's plan gives it, and what it must do."""
+) -> DepartmentDocument:
+    """What a department writes for the tasks its unit's plan gives it to lead or support:
+    its own ND 30 plan if it has a seal, else its task list (both with those tasks)."""
     tasks = tuple(
         t.model_copy(
             update={
@@ -285,48 +300,24 @@ def derive_department_plan(
         for t in parent_plan.tasks
         if _involves(t, dept)
     )
-    addressed = tuple(
-        s
-        for s in parent_plan.implementation
-        if s.assignee is not None
-        and (
-            (s.assignee.role is not None and s.assignee.role in dept.roles)
-            or s.assignee.group is Group.CAC_PHONG_BAN
-            or s.assignee.unit == dept.id
-        )
-    )
-    summary = f"Triển khai Kế hoạch {lower_first(parent_plan.summary)}"
-    ref = parent_plan.as_reference()
-    preamble = (
-        f"Thực hiện {ref.citation}, {dept.name} xây dựng kế hoạch triển khai các nhiệm vụ "
-        f"được giao như sau:"
-    )
-    return Plan.model_validate(
-        {
-            **_base_draft(parent_plan, dept, summary, preamble),
-            "purposes": parent_plan.purposes,
-            "requirements": parent_plan.requirements,
-            "implementation": addressed,
-            "closing": (
-                f"Trên đây là Kế hoạch triển khai của {dept.name}; trong quá trình thực hiện, "
-                f"nếu có vướng mắc, báo cáo {cited_name(parent)} để được hướng dẫn."
-            ),
-            "tasks": tasks,
-            "recipients": _recipients(parent, dept, h),
-        }
-    )
+    return department_document(parent_plan, parent, dept, h, tasks)
 
 
 def child_draft(
     parent_plan: Plan, parent: Unit, unit: Unit, h: Hierarchy, settings: CascadeSettings
 ) -> Draft:
     """The draft of ``unit`` (administrative or department) below ``parent``."""
+    task_list = None
     if unit.is_department:
-        plan = derive_department_plan(parent_plan, parent, unit, h, settings)
+        plan, task_list = derive_department_plan(parent_plan, parent, unit, h, settings)
     else:
         plan = derive_plan(parent_plan, parent, unit, h, settings)
     return Draft(
-        unit=unit, plan=plan, parent_unit_id=parent.id, parent_plan=parent_plan.as_reference()
+        unit=unit,
+        plan=plan,
+        parent_unit_id=parent.id,
+        parent_plan=parent_plan.as_reference(),
+        task_list=task_list,
     )
 
 
