@@ -83,12 +83,22 @@ def test_yen_so_document_text_and_annex() -> None:
 
 
 def test_every_draft_below_a_ward_meets_nd30() -> None:
+    """The ward's plan follows ND 30; its sections (no seal) draft task lists, checked as
+    such."""
+    from kehoach.cascade.departments import DocumentKind
+    from kehoach.cascade.drafting import render_draft
+    from kehoach.documents.nd30 import check_task_list_docx
+
     h = load_hierarchy("hanoi-2024")
     plan = load_plan(EXAMPLES / "hoang-mai-67-kh-ubnd.yaml")
     drafts = [d for level in cascade(plan, h, start="00340") for d in level]
     assert len(drafts) == 6
     for d in drafts:
-        assert check_docx(render_plan(d.plan)) == [], d.unit.name
+        if d.document is DocumentKind.KE_HOACH:
+            assert check_docx(render_draft(d)) == [], d.unit.name
+        else:
+            assert check_task_list_docx(render_draft(d)) == [], d.unit.name
+    assert sum(d.document is DocumentKind.DANH_SACH for d in drafts) == 5
 
 
 def test_special_characters_are_printed_not_evaluated() -> None:

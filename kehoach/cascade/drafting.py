@@ -70,6 +70,7 @@ def write_draft(
         path=path,
         sha256=(ours or sha256(data)) if outcome is Outcome.KEPT else sha256(data),
         state=DraftState.EDITED if outcome is Outcome.KEPT else DraftState.WRITTEN,
+        document=draft.document,
     )
     return entry, outcome
 
