@@ -171,6 +171,7 @@ def cascade_flow(
     batch_size: int = 400,
     workers: int = WORKERS,
     template: Path | None = None,
+    signers: Path | None = None,
 ) -> CascadeOutcome:
     """Cascade a plan into a draft plan (DOCX) for every unit below its issuer.
 
@@ -190,11 +191,13 @@ def cascade_flow(
         batch_size: Units per task: whole subtrees of about this many units.
         workers: Processes drafting batches in parallel (1 = all in this process).
         template: The DOCX template (docxtpl); empty = the default ke-hoach.docx.
+        signers: Who signs for each unit, a YAML or CSV file (unit id → authority, title,
+            name); empty = as the hierarchy has them, with the names left blank.
     """
     logger = get_run_logger()
     began = time.perf_counter()
     parent_plan = load_plan(plan)
-    h = load_hierarchy(hierarchy)
+    h = load_hierarchy(hierarchy, signers=signers)
     prepared = prepare(
         parent_plan,
         h,

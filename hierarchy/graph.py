@@ -373,6 +373,22 @@ class Hierarchy:
         named = [f"{u.name} ({u.id}, {self._under(u)})" for u in units]
         return f"; did you mean {' or '.join(named)}?"
 
+    def with_units(self, units: Iterable[Unit]) -> Hierarchy:
+        """A copy in which ``units`` replace the units of the same id; this one is unchanged.
+
+        Only what a unit says changes (its signer, its name …), never where it sits: a unit
+        whose parent differs is refused, as the tree would no longer match its edges.
+        """
+        graph = self.graph.copy()  # new attribute dicts: replacing a unit leaves self alone
+        for unit in units:
+            if unit.parent != self.unit(unit.id).parent:
+                raise HierarchyError(
+                    f"unit {unit.id} ({unit.name}) cannot move to parent {unit.parent!r}",
+                    where=self.source,
+                )
+            graph.nodes[unit.id]["unit"] = unit
+        return Hierarchy(graph, self.root_id, self.source)
+
     def subtree(self, unit_id: str) -> Hierarchy:
         """The hierarchy below ``unit_id``, which becomes the root."""
         nodes = nx.descendants(self.graph, unit_id) | {unit_id}

@@ -12,6 +12,7 @@ from pathlib import Path
 from hierarchy.departments import RuleSet, generate_departments, known_roles, load_rule_set
 from hierarchy.graph import Hierarchy
 from hierarchy.national import Structure, national_units
+from hierarchy.signers import apply_signers
 from hierarchy.yamlfile import load_hierarchy_file, units_without_departments
 
 NAMED_SOURCES: dict[str, tuple[Structure, str | None]] = {
@@ -23,13 +24,23 @@ NAMED_SOURCES: dict[str, tuple[Structure, str | None]] = {
 
 
 def load_hierarchy(
-    source: str | Path, *, departments: bool = True, rules: str | Path | None = None
+    source: str | Path,
+    *,
+    departments: bool = True,
+    rules: str | Path | None = None,
+    signers: Path | None = None,
 ) -> Hierarchy:
     """Load and validate a hierarchy.
 
     ``departments=False`` keeps administrative units only; ``rules`` replaces the rule set
-    that generates departments (a built-in name or a YAML file).
+    that generates departments (a built-in name or a YAML file); ``signers`` is a file of who
+    signs for each unit (:mod:`hierarchy.signers`), applied once the units are known.
     """
+    h = _load(source, departments, rules)
+    return h if signers is None else apply_signers(h, signers)
+
+
+def _load(source: str | Path, departments: bool, rules: str | Path | None) -> Hierarchy:
     key = str(source)
     if key in NAMED_SOURCES:
         structure, province = NAMED_SOURCES[key]

@@ -62,6 +62,21 @@ class UnitKind(StrEnum):
         """The kind as it is written before a name: "Phường", "Quận", "Sở"."""
         return _WORD_OF_KIND[self]
 
+    @property
+    def has_seal(self) -> bool:
+        """Whether a body of this kind has its own seal (con dấu), and so may issue numbered
+        documents under ND 30/2020 (a "Số: …/KH-…" line, signed by its head, sealed).
+
+        Every committee (UBND) has one. Among departments, a sở (NĐ 24/2014/NĐ-CP), a phòng
+        of a district (NĐ 37/2014/NĐ-CP) or of a commune since 2025, the committee's office
+        (văn phòng) and a centre (trung tâm, e.g. the public-service centre) are bodies with
+        "tư cách pháp nhân, con dấu và tài khoản riêng". A bộ phận is not: a ward's sections
+        are its civil servants by field, and a district's Bộ phận Một cửa works inside the
+        committee's office; what they produce goes out under the committee's (or the
+        office's) number and seal.
+        """
+        return self not in _WITHOUT_SEAL
+
 
 _LEVEL_OF_KIND = {
     UnitKind.QUOC_GIA: Level.TRUNG_UONG,
@@ -81,6 +96,9 @@ _LEVEL_OF_KIND = {
     UnitKind.VAN_PHONG: Level.PHONG_BAN,
     UnitKind.TRUNG_TAM: Level.PHONG_BAN,
 }
+
+#: Kinds of body that have no seal of their own (see :attr:`UnitKind.has_seal`).
+_WITHOUT_SEAL = frozenset({UnitKind.BO_PHAN})
 
 _WORD_OF_KIND = {
     UnitKind.QUOC_GIA: "",

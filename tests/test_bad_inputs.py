@@ -8,6 +8,7 @@ The last cases are inputs that look dangerous but are valid: they must come out 
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import unicodedata
@@ -19,7 +20,7 @@ import pytest
 from docx import Document
 
 from kehoach.cli import app
-from kehoach.documents.nd30 import check_docx
+from kehoach.documents.nd30 import check_docx, check_task_list_docx
 from kehoach.documents.plan_document import PLAN_TEMPLATE, fixed_plan_template
 from tests.conftest import EXAMPLES, TINY, edited_template, files, plan_dir, refused, runner
 
@@ -419,15 +420,27 @@ def test_special_characters_are_printed_literally(tmp_path: Path, write: Write) 
     odd = "Tuyên truyền & vận động <b>{{ 7*7 }}</b> {% if x %}"
     title = 'annex_title: "MỘT SỐ NHIỆM VỤ CỤ THỂ VỀ CÔNG TÁC TUYÊN TRUYỀN CCHC NĂM 2024"'
     assert title in text
-    plan = write("p.yaml", text.replace(title, f"annex_title: '{odd}'"))
+    task = 'title: "Tổ chức các hoạt động, sự kiện tuyên truyền về chuyển đổi số'
+    assert task in text  # task 11: every department of every level takes part
+    text = text.replace(title, f"annex_title: '{odd}'").replace(task, f'title: "{odd}')
+    plan = write("p.yaml", text)
     h = write("h.yaml", TINY.format(departments="rules-2024"))
-    result = runner.invoke(app, ["cascade", str(plan), "-H", str(h), "--out", str(tmp_path / "o")])
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["cascade", str(plan), "-H", str(h), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    drafts = sorted((tmp_path / "o").rglob("*.docx"))
-    assert len(drafts) == 18  # two wards, their sixteen sections
-    for draft in drafts:  # every draft is whole, and prints the text as written
-        assert odd in [p.text for p in Document(str(draft)).paragraphs]
-        assert check_docx(draft.read_bytes()) == []  # whole: recipients, signature, annex
+    folder = plan_dir(out, plan, str(h))
+    drafts = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["drafts"]
+    assert len(drafts) == 18  # two wards, the district's six departments, the wards' ten
+    for d in drafts:  # every draft is whole, and prints the text as written
+        data = (folder / d["path"]).read_bytes()
+        doc = Document(io.BytesIO(data))
+        cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+        assert any(c.startswith(odd) for c in cells), d["path"]  # the task's row
+        if d["document"] == "ke-hoach":
+            assert odd in [p.text for p in doc.paragraphs]  # the annex's title
+            assert check_docx(data) == []  # whole: recipients, signature, annex
+        else:
+            assert check_task_list_docx(data) == []
 
 
 def test_decomposed_unicode_matches_the_composed_name(write: Write) -> None:

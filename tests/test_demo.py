@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kehoach.cli import app
-from kehoach.documents.nd30 import check_docx
+from kehoach.documents.nd30 import check_docx, check_task_list_docx
 from kehoach.status.rollup import Rollup, check_sums
 from tests.conftest import EXAMPLES, plan_dir
 
@@ -41,7 +41,12 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert {d["level"] for d in communes} == {"xa", "phong-ban"}  # since July 2025
     assert sum(d["level"] == "xa" for d in communes) == 126
     for d in drafts[:: len(drafts) // 25]:  # a spread sample of every level
-        assert check_docx((folder / d["path"]).read_bytes()) == [], d["path"]
+        check = check_docx if d["document"] == "ke-hoach" else check_task_list_docx
+        assert check((folder / d["path"]).read_bytes()) == [], d["path"]
+    kinds = {d["unit_id"]: d["document"] for d in drafts}
+    assert (
+        kinds["008-phong-noi-vu"] == "ke-hoach" and kinds["00340-tu-phap"] == "danh-sach-nhiem-vu"
+    )
     saved = folder / "rollup-2024-Q1.json"
     rollup = Rollup.model_validate_json(saved.read_text(encoding="utf-8"))
     assert len(rollup.units) == 3374

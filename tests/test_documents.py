@@ -85,12 +85,22 @@ def test_yen_so_document_text_and_annex() -> None:
 
 
 def test_every_draft_below_a_ward_meets_nd30() -> None:
+    """The ward's plan follows ND 30; its sections (no seal) draft task lists, checked as
+    such."""
+    from kehoach.cascade.departments import DocumentKind
+    from kehoach.cascade.drafting import render_draft
+    from kehoach.documents.nd30 import check_task_list_docx
+
     h = load_hierarchy("hanoi-2024")
     plan = load_plan(EXAMPLES / "hoang-mai-67-kh-ubnd.yaml")
     drafts = [d for level in cascade(plan, h, start="00340") for d in level]
     assert len(drafts) == 6
     for d in drafts:
-        assert check_docx(render_plan(d.plan)) == [], d.unit.name
+        if d.document is DocumentKind.KE_HOACH:
+            assert check_docx(render_draft(d)) == [], d.unit.name
+        else:
+            assert check_task_list_docx(render_draft(d)) == [], d.unit.name
+    assert sum(d.document is DocumentKind.DANH_SACH for d in drafts) == 5
 
 
 def test_special_characters_are_printed_not_evaluated() -> None:
@@ -130,6 +140,31 @@ def test_context_matches_the_sample_beside_the_template() -> None:
     assert set(sample) == set(
         plan_context(load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")).model_dump()
     )
+
+
+def test_task_list_template_renders_its_sample_without_a_seal() -> None:
+    """The section's task list: the sample renders, is checked clean, and shows a blank line
+    where no name is known; the same check refuses an ND 30 plan."""
+    from kehoach.documents.nd30 import check_task_list_docx
+    from kehoach.documents.task_list import (
+        TASK_LIST_TEMPLATE,
+        lint_task_list_template,
+        render_task_list,
+        sample_context,
+    )
+
+    assert TASK_LIST_TEMPLATE.parent == PLAN_TEMPLATE.parent  # shipped beside the plan's
+    assert lint_task_list_template() == []
+    sample = sample_context()
+    named = sample.model_copy(update={"signer_name": "Nguyễn Thị Hoa"})
+    for context, last in ((sample, ""), (named, "Nguyễn Thị Hoa")):
+        doc = Document(io.BytesIO(render_task_list(context)))
+        lines = [p.text for p in doc.paragraphs]
+        title = next(i for i, t in enumerate(lines) if t.startswith("\tNGƯỜI LẬP\t"))
+        assert lines[title + 1 : title + 5] == [""] * 4  # room for the hand signatures
+        assert lines[title + 5] == f"\t\t{last}"  # the printed name, or a blank line
+        assert "None" not in _text(render_task_list(context))
+    assert check_task_list_docx(render_plan(load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml")))
 
 
 def _template_with(tmp_path: Path, tag: str) -> Path:

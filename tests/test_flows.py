@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from flows.cascade import cascade_flow
-from kehoach.documents.nd30 import check_docx
+from kehoach.documents.nd30 import check_docx, check_task_list_docx
 from tests.conftest import EXAMPLES, plan_dir
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -39,9 +39,11 @@ def test_cascade_flow_writes_drafts_and_manifest_and_reruns_idempotently(tmp_pat
     assert ward["path"] == "drafts/01-ha-noi/008-hoang-mai/00340-yen-so/00340-phuong-yen-so.docx"
     assert ward["parent_unit_id"] == "008" and ward["level"] == "xa"
     assert ward["parent_plan"] == "67/KH-UBND (UBND quận Hoàng Mai)"
-    for d in drafts:
+    for d in drafts:  # the ward's plan, and its sections' task lists (no seal)
         data = (folder / d["path"]).read_bytes()
-        assert check_docx(data) == []
+        check = check_docx if d["document"] == "ke-hoach" else check_task_list_docx
+        assert check(data) == []
+    assert {d["document"] for d in drafts if d["level"] == "phong-ban"} == {"danh-sach-nhiem-vu"}
 
     def stamps() -> dict[Path, int]:  # the drafts and manifest (not the run's lock and journal)
         files = (p for p in out.rglob("*") if p.is_file() and ".kehoach" not in p.parts)

@@ -31,7 +31,8 @@ def test_a_wheel_renders_plans_and_reports_away_from_the_source_tree(tmp_path: P
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         archive.extractall(site)
-    for name in ("ke-hoach.docx", "ke-hoach.sample.json", "bao-cao.docx"):
+    shipped = ("ke-hoach.docx", "ke-hoach.sample.json", "bao-cao.docx")
+    for name in (*shipped, "danh-sach-nhiem-vu.docx", "danh-sach-nhiem-vu.sample.json"):
         assert f"kehoach/documents/templates/{name}" in names
     assert "kehoach/status/store/migrations/versions/0001_initial.py" in names
 
@@ -46,6 +47,9 @@ assert Path(PLAN_TEMPLATE).resolve().is_relative_to({str(site)!r}), PLAN_TEMPLAT
 data = render_plan(load_plan(Path({str(EXAMPLES / "yen-so-55-kh-ubnd.yaml")!r})))
 assert check_docx(data) == [], check_docx(data)
 assert lint_plan_template(PLAN_TEMPLATE) == []
+from kehoach.documents.task_list import TASK_LIST_TEMPLATE, lint_task_list_template
+assert Path(TASK_LIST_TEMPLATE).resolve().is_relative_to({str(site)!r}), TASK_LIST_TEMPLATE
+assert lint_task_list_template() == []
 print(len(data))
 """
     env = os.environ | {"PYTHONPATH": str(site)}

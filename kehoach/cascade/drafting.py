@@ -23,6 +23,7 @@ from kehoach.cascade.rules import CascadeSettings, Draft
 from kehoach.cascade.walk import admits, drafts_below
 from kehoach.documents.docx import compile_template
 from kehoach.documents.plan_document import PLAN_TEMPLATE, render_plan
+from kehoach.documents.task_list import TASK_LIST_TEMPLATE, render_task_list
 from kehoach.io.writing import Outcome, sha256, write_own
 from kehoach.plan.model import Plan
 
@@ -32,6 +33,14 @@ def parent_plan_text(draft: Draft) -> str:
     return (
         f"{ref.number} ({ref.issuer})" if ref.number else f"{ref.kind} của {ref.issuer} (dự thảo)"
     )
+
+
+def render_draft(draft: Draft, template: Path = PLAN_TEMPLATE) -> bytes:
+    """The DOCX of a draft: its task list for a section without a seal, else its plan in
+    ``template`` (the plan template an operator may choose)."""
+    if draft.task_list is not None:
+        return render_task_list(draft.task_list)
+    return render_plan(draft.plan, template)
 
 
 def write_draft(
@@ -47,7 +56,7 @@ def write_draft(
     file with other bytes has been edited by hand and is kept. Its entry then keeps the
     product's SHA-256, so the next run still sees the edit.
     """
-    data = render_plan(draft.plan, template)
+    data = render_draft(draft, template)
     relative = draft_path(h, draft.unit)
     path = relative.as_posix()
     ours = (recorded or {}).get(path)
@@ -61,6 +70,7 @@ def write_draft(
         path=path,
         sha256=(ours or sha256(data)) if outcome is Outcome.KEPT else sha256(data),
         state=DraftState.EDITED if outcome is Outcome.KEPT else DraftState.WRITTEN,
+        document=draft.document,
     )
     return entry, outcome
 
@@ -101,10 +111,11 @@ class SubtreeJob(BaseModel):
 
 
 def batch_key(job: SubtreeJob, h: Hierarchy) -> str:
-    """What the drafts of ``job`` depend on, hashed: the code, template, settings, the
+    """What the drafts of ``job`` depend on, hashed: the code, templates, settings, the
     parents' plans, and every unit of the subtrees and above them (folder names)."""
     digest = hashlib.sha256(code_fingerprint().encode())
     digest.update(compile_template(job.template).sha256.encode())
+    digest.update(compile_template(TASK_LIST_TEMPLATE).sha256.encode())
     skip = {"folder", "template", "scope", "journal", "recorded"}
     digest.update(job.model_dump_json(exclude=skip).encode())
     for root in job.roots:

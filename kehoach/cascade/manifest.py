@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hierarchy.graph import Hierarchy
 from hierarchy.units import Unit
+from kehoach.cascade.departments import DocumentKind
 from kehoach.io.errors import KehoachError
 from kehoach.io.writing import OutputError, inside, slug, write_if_changed
 from kehoach.plan.markers import plain
@@ -107,6 +108,7 @@ class ManifestEntry(BaseModel):
     path: str
     sha256: str
     state: DraftState = DraftState.WRITTEN
+    document: DocumentKind = DocumentKind.KE_HOACH  # a plan, or a section's task list
 
 
 class Manifest(BaseModel):

@@ -4,8 +4,9 @@ Each administrative child gets a draft that cites its parent's plan, is issued b
 copies the parent's purposes, requirements, content and forms in the child's words, and
 carries every parent task that applies at or below its level, with roles resolved to its own
 departments and deadlines moved earlier by a lead time per level (never after the parent's).
-Each department gets its own task list: the tasks its unit's draft gives it to lead or
-support. Pure functions: no files, no Prefect.
+Each department gets the tasks its unit's draft gives it to lead or support, in its own
+plan or, without a seal, its task list (:mod:`kehoach.cascade.departments`). Pure
+functions: no files, no Prefect.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hierarchy.graph import Hierarchy
 from hierarchy.units import Level, Unit
+from kehoach.cascade.departments import DepartmentDocument, DocumentKind, department_document
 from kehoach.cascade.parts import implementation_for
+from kehoach.documents.task_list import TaskListContext
 from kehoach.io.errors import KehoachError
 from kehoach.plan.deadline import Deadline
 from kehoach.plan.markers import Speaker, plain, revoice
@@ -61,7 +64,12 @@ class CascadeSettings(BaseModel):
 
 
 class Draft(BaseModel):
-    """One unit's draft plan and where it comes from."""
+    """One unit's draft and where it comes from.
+
+    ``plan`` is the unit's plan (its tasks are what it reports on). ``task_list`` is set for a
+    department without a seal (a ward's bộ phận): its draft is that internal task list, not
+    an ND 30 plan (:mod:`kehoach.cascade.departments`).
+    """
 
     model_config = _FROZEN
 
@@ -69,6 +77,12 @@ class Draft(BaseModel):
     plan: Plan
     parent_unit_id: str | None
     parent_plan: DocumentRef
+    task_list: TaskListContext | None = None
+
+    @property
+    def document(self) -> DocumentKind:
+        """Which document the draft is: an ND 30 plan, or a section's task list."""
+        return DocumentKind.KE_HOACH if self.task_list is None else DocumentKind.DANH_SACH
 
 
 class CoverageGap(BaseModel):
@@ -125,6 +139,16 @@ def _levels_below(h: Hierarchy, unit: Unit) -> set[Level]:
 def _deadline(parent: Deadline, level: Level, settings: CascadeSettings) -> Deadline:
     """The child's deadline: a day ``lead_days`` earlier; windows and recurrences as they are."""
     return _shifted(parent, settings.lead_time(level))
+
+
+def _not_before(deadline: Deadline, day: dt.date | None, parent: Deadline) -> Deadline:
+    """No earlier than ``day``, the date of the plan the task comes from (a lead time must not
+    make a task fall due before the plan that gives it exists), and never after the parent's
+    own deadline for it."""
+    if day is None or deadline.due is None or deadline.is_window or deadline.due >= day:
+        return deadline
+    latest = parent.due if parent.due is not None else day
+    return Deadline(due=min(day, latest), recurrence=deadline.recurrence)
 
 
 def _shifted(parent: Deadline, by: dt.timedelta) -> Deadline:
@@ -246,12 +270,23 @@ def _derive_task(
 
 
 def derive_tasks(
-    tasks: tuple[Task, ...], parent: Unit, unit: Unit, h: Hierarchy, settings: CascadeSettings
+    tasks: tuple[Task, ...],
+    parent: Unit,
+    unit: Unit,
+    h: Hierarchy,
+    settings: CascadeSettings,
+    not_before: dt.date | None = None,
 ) -> tuple[Task, ...]:
-    """The annex of administrative unit ``unit``, from its parent's annex."""
+    """The annex of administrative unit ``unit``, from its parent's annex (``not_before``: the
+    parent plan's date, when it is issued)."""
     deeper = _levels_below(h, unit)
-    derived = (_derive_task(t, parent, unit, h, deeper, settings) for t in tasks)
-    return tuple(t for t in derived if t)
+    out = []
+    for task in tasks:
+        derived = _derive_task(task, parent, unit, h, deeper, settings)
+        if derived is not None:
+            deadline = _not_before(derived.deadline, not_before, task.deadline)
+            out.append(derived.model_copy(update={"deadline": deadline}))
+    return tuple(out)
 
 
 # -- plans ------------------------------------------------------------------------------
@@ -370,7 +405,7 @@ def derive_plan(
     (:mod:`kehoach.cascade.parts`); the preamble citing the chain of plans; the budget and
     the closing in its words; deadlines in the text taken from its own annex.
     """
-    tasks = derive_tasks(parent_plan.tasks, parent, unit, h, settings)
+    tasks = derive_tasks(parent_plan.tasks, parent, unit, h, settings, parent_plan.date)
     speaker = speaker_of(unit, h, {t.id: lower_first(t.deadline.text) for t in tasks})
     tasks = tuple(t.model_copy(update={"title": revoice(t.title, speaker)}) for t in tasks)
     summary = revoice(parent_plan.summary, speaker)
@@ -404,12 +439,15 @@ def _involves(task: Task, dept: Unit) -> bool:
 
 def derive_department_plan(
     parent_plan: Plan, parent: Unit, dept: Unit, h: Hierarchy, settings: CascadeSettings
-) -> Plan:
-    """A department's own plan: the tasks its unit's plan gives it, and what it must do."""
+) -> DepartmentDocument:
+    """What a department writes for the tasks its unit's plan gives it to lead or support:
+    its own ND 30 plan if it has a seal, else its task list (both with those tasks)."""
     tasks = tuple(
         t.model_copy(
             update={
-                "deadline": _deadline(t.deadline, Level.PHONG_BAN, settings),
+                "deadline": _not_before(
+                    _deadline(t.deadline, Level.PHONG_BAN, settings), parent_plan.date, t.deadline
+                ),
                 "origin": t.id,
                 "below": None,
             }
@@ -417,48 +455,24 @@ def derive_department_plan(
         for t in parent_plan.tasks
         if _involves(t, dept)
     )
-    addressed = tuple(
-        s
-        for s in parent_plan.implementation
-        if s.assignee is not None
-        and (
-            (s.assignee.role is not None and s.assignee.role in dept.roles)
-            or s.assignee.group is Group.CAC_PHONG_BAN
-            or s.assignee.unit == dept.id
-        )
-    )
-    summary = f"Triển khai Kế hoạch {lower_first(plain(parent_plan.summary))}"
-    ref = parent_plan.as_reference()
-    preamble = (
-        f"Thực hiện {ref.citation}, {dept.name} xây dựng kế hoạch triển khai các nhiệm vụ "
-        f"được giao như sau:"
-    )
-    return Plan.model_validate(
-        {
-            **_base_draft(parent_plan, dept, summary, preamble),
-            "purposes": parent_plan.purposes,
-            "requirements": parent_plan.requirements,
-            "implementation": addressed,
-            "closing": (
-                f"Trên đây là Kế hoạch triển khai của {dept.name}; trong quá trình thực hiện, "
-                f"nếu có vướng mắc, báo cáo {cited_name(parent)} để được hướng dẫn."
-            ),
-            "tasks": tasks,
-            "recipients": _recipients(parent, dept, h),
-        }
-    )
+    return department_document(parent_plan, parent, dept, h, tasks)
 
 
 def child_draft(
     parent_plan: Plan, parent: Unit, unit: Unit, h: Hierarchy, settings: CascadeSettings
 ) -> Draft:
     """The draft of ``unit`` (administrative or department) below ``parent``."""
+    task_list = None
     if unit.is_department:
-        plan = derive_department_plan(parent_plan, parent, unit, h, settings)
+        plan, task_list = derive_department_plan(parent_plan, parent, unit, h, settings)
     else:
         plan = derive_plan(parent_plan, parent, unit, h, settings)
     return Draft(
-        unit=unit, plan=plan, parent_unit_id=parent.id, parent_plan=parent_plan.as_reference()
+        unit=unit,
+        plan=plan,
+        parent_unit_id=parent.id,
+        parent_plan=parent_plan.as_reference(),
+        task_list=task_list,
     )
 
 

@@ -24,6 +24,7 @@ def run_cascade(
     start: str | None = None,
     template: Path | None = None,
     batch_size: int = 400,
+    signers: Path | None = None,
 ) -> CascadeOutcome:
     """Run the cascade flow in this process with a Rich progress bar; print the summary."""
     from flows.cascade import cascade_flow, progress_hook
@@ -55,6 +56,7 @@ def run_cascade(
                 start=start,
                 template=template,
                 batch_size=batch_size,
+                signers=signers,
             )
         finally:
             progress_hook.reset(token)
@@ -116,6 +118,12 @@ def cascade(
     batch_size: Annotated[
         int, typer.Option(min=1, help="Units per task and per journal entry (whole subtrees).")
     ] = 400,
+    signers: Annotated[
+        Path | None,
+        typer.Option(
+            help="Who signs for each unit: YAML or CSV of unit id → authority, title, name."
+        ),
+    ] = None,
     server: Annotated[
         bool, typer.Option("--server", help="Run on the Prefect server (PREFECT_API_URL).")
     ] = False,
@@ -128,9 +136,10 @@ def cascade(
     if server:
         params = {"plan": plan, "hierarchy": hierarchy, "out": out, "to_level": to}
         params |= {"start": start, "template": template, "batch_size": batch_size}
+        params |= {"signers": signers}
         print_triggered("cascade/cascade", params, watch)
         return
-    run_cascade(plan, hierarchy, out, to, start, template, batch_size)
+    run_cascade(plan, hierarchy, out, to, start, template, batch_size, signers)
 
 
 def print_triggered(deployment: str, parameters: dict[str, object], watch: bool) -> None:

@@ -19,6 +19,7 @@ import re
 import zipfile
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 from docx.shared import Emu, Length
 from docx.table import Table
@@ -26,7 +27,7 @@ from docx.text.paragraph import Paragraph
 
 from kehoach.documents.formatting import FONT, font_problems, styles_of, visible_borders
 
-__all__ = ["FONT", "check_docx"]
+__all__ = ["FONT", "check_docx", "check_task_list_docx"]
 _NO_BORDERS = (
     "select the table → Borders → No Border (LibreOffice: Table → Properties → Borders → "
     "no borders)"
@@ -64,16 +65,17 @@ def _cell_paragraphs(table: Table, col: int) -> list[Paragraph]:
     return [p for p in table.rows[0].cells[col].paragraphs]
 
 
-def check_docx(data: bytes, type_name: str = "KẾ HOẠCH") -> list[str]:
-    """Problems with a plan or report DOCX, each with its fix; an empty list means it follows
-    ND30."""
+def _open(data: bytes) -> tuple[zipfile.ZipFile, DocxDocument] | str:
+    """The package and document, or the one problem saying it cannot be read."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        doc = Document(io.BytesIO(data))
+        return zipfile.ZipFile(io.BytesIO(data)), Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:
-        return [f"not a readable .docx: {exc}: save it again in Word or LibreOffice as .docx"]
-    problems = font_problems(archive)
-    styles = styles_of(archive)
+        return f"not a readable .docx: {exc}: save it again in Word or LibreOffice as .docx"
+
+
+def _page_problems(doc: DocxDocument) -> list[str]:
+    """Paper, margins and page numbers (ND30 PL1 I.1–3, I.7)."""
+    problems: list[str] = []
     s = doc.sections[0]
     if abs(_mm(s.page_width) - 210) > 0.5 or abs(_mm(s.page_height) - 297) > 0.5:
         problems.append(
@@ -104,6 +106,18 @@ def check_docx(data: bytes, type_name: str = "KẾ HOẠCH") -> list[str]:
             "no page number in the header: Insert → Page Number → Top of Page, centred "
             "(LibreOffice: click in the header, Insert → Field → Page Number, centre it)"
         )
+    return problems
+
+
+def check_docx(data: bytes, type_name: str = "KẾ HOẠCH") -> list[str]:
+    """Problems with a plan or report DOCX, each with its fix; an empty list means it follows
+    ND30."""
+    opened = _open(data)
+    if isinstance(opened, str):
+        return [opened]
+    archive, doc = opened
+    problems = font_problems(archive) + _page_problems(doc)
+    styles = styles_of(archive)
     if not doc.tables:
         return [
             *problems,
@@ -249,4 +263,70 @@ def check_docx(data: bytes, type_name: str = "KẾ HOẠCH") -> list[str]:
                 "the signature block is not 13–14 pt bold: select the right cell of the "
                 "signature table, choose 14 pt (or 13 pt) and press Ctrl+B"
             )
+    return problems
+
+
+_QUOC_HIEU = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
+_ON_BEHALF = re.compile(r"^(TM|KT|TL|TUQ|Q)\.\s")
+
+
+def _all_paragraphs(doc: DocxDocument) -> list[Paragraph]:
+    """Body paragraphs and those inside tables (one level of nesting is all we write)."""
+    out = list(doc.paragraphs)
+    for table in doc.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                out += cell.paragraphs
+    return out
+
+
+def check_task_list_docx(data: bytes) -> list[str]:
+    """Problems with a section's internal task list (DANH SÁCH NHIỆM VỤ), each with its fix.
+
+    A bộ phận has no seal, so its paper must not look like a document issued under ND 30: no
+    "Số:" line, no Quốc hiệu and Tiêu ngữ, no signature on behalf of anyone ("TM.", "KT.",
+    "TL.", "TUQ."). It keeps what makes a page readable in the same office: A4, the margins,
+    Times New Roman, the title, the table of tasks, and lines for the preparer's and the
+    head's names.
+    """
+    opened = _open(data)
+    if isinstance(opened, str):
+        return [opened]
+    archive, doc = opened
+    problems = font_problems(archive) + _page_problems(doc)
+    paragraphs = [p for p in _all_paragraphs(doc) if p.text.strip()]
+    # Two signatures share a line, split by tabs: each piece is read on its own.
+    texts = [piece.strip() for p in paragraphs for piece in p.text.split("\t") if piece.strip()]
+    if any(t.startswith("Số:") for t in texts):
+        problems.append(
+            "a 'Số:' line: a section has no seal and issues no numbered document; delete the "
+            "line (its number would be the ward's)"
+        )
+    if any(t in _QUOC_HIEU for t in texts):
+        problems.append(
+            "Quốc hiệu or Tiêu ngữ: they head documents a body with a seal issues; a section's "
+            "task list starts with the ward and the section's name only — delete them"
+        )
+    if any(_ON_BEHALF.match(t) for t in texts):
+        problems.append(
+            "a signature on behalf of someone ('TM.', 'KT.' …): the head of the section signs "
+            "the list as 'PHỤ TRÁCH BỘ PHẬN'; delete the line"
+        )
+    title = next((p for p in paragraphs if p.text.strip() == "DANH SÁCH NHIỆM VỤ"), None)
+    if title is None or not _bold(title) or title.alignment != 1:
+        problems.append(
+            "title 'DANH SÁCH NHIỆM VỤ' missing, not bold or not centred: write it on its own "
+            "line under the section's name, bold (Ctrl+B) and centred (Ctrl+E)"
+        )
+    heads = {"Nhiệm vụ", "Thời hạn"}
+    if not any(heads <= {c.text.strip() for c in t.rows[0].cells} for t in doc.tables):
+        problems.append(
+            "no table of tasks (columns 'Nhiệm vụ' … 'Thời hạn'): start again from the "
+            "default template and copy your changes into it"
+        )
+    if "NGƯỜI LẬP" not in texts:
+        problems.append(
+            "no 'NGƯỜI LẬP' line: the person who prepared the list signs it beside the head "
+            "of the section; keep the two-column table at the end"
+        )
     return problems

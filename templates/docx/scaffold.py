@@ -1,22 +1,26 @@
-"""Scaffold of the default templates ``ke-hoach.docx`` and ``bao-cao.docx`` (ND 30/2020, docxtpl).
+"""Scaffold of the default templates (docxtpl): ``ke-hoach.docx`` and ``bao-cao.docx``
+(ND 30/2020), and ``danh-sach-nhiem-vu.docx``, a ward section's internal task list.
 
 The committed ``.docx`` files are the source of truth: operators open them in Word and change
 wording, spacing or fonts there. This script only recreates the defaults from nothing, for a
-new kind of document or after a mistake: ``python templates/docx/scaffold.py``. Every rule of
-ND30 (../shared/ND30.md) that the layout owns is set here once: A4, margins, Times New
-Roman on every font slot with no theme fonts, header table with its grid, lines under the
-Tiêu ngữ and the issuing body, page numbers from page 2.
+new kind of document or after a mistake: ``python templates/docx/scaffold.py [NAME.docx …]``
+(all of them without a name). Every rule of ND30 (../shared/ND30.md) that the layout owns is
+set here once: A4, margins, Times New Roman on every font slot with no theme fonts, header
+table with its grid, lines under the Tiêu ngữ and the issuing body, page numbers from page 2.
+The task list keeps the page, margins and fonts, and leaves out what only a body with a seal
+prints (Quốc hiệu, number, "TM." signature, Nơi nhận).
 """
 
 from __future__ import annotations
 
 import io
 import re
+import sys
 from pathlib import Path
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
@@ -437,7 +441,143 @@ def report_template() -> bytes:
     return strip_extras(buf.getvalue())
 
 
+TASK_HEADS = ["TT", "Nhiệm vụ", "Trách nhiệm", "Thời hạn", "Chỉ tiêu", "Báo cáo kết quả về"]
+TASK_CELLS = [
+    "{{ t.stt }}",
+    "{{ t.title }}",
+    "{{ t.role }}",
+    "{{ t.deadline }}",
+    "{{ t.quota }}",
+    "{{ t.reports_to }}",
+]
+# Six columns in the 165 mm text width, portrait: the task gets the room; its role ("Chủ trì,
+# phối hợp với Bộ phận Một cửa") the next most.
+TASK_WIDTHS = [Mm(w) for w in (9, 50, 31, 24, 27, 24)]
+#: The heading's column: the committee and section lines centred in the left 8.5 cm, where a
+#: Vietnamese office puts its name, with no Quốc hiệu beside it.
+HEADING_WIDTH = Cm(8.5)
+
+
+def task_heading(doc: Document) -> None:
+    """UBND PHƯỜNG … (upright) over the section's name (bold) and a short line; the title."""
+    narrow = dict(size=13, align=WD_ALIGN_PARAGRAPH.CENTER)
+    lines = [
+        para(doc, "{{ committee }}", **narrow),
+        para(doc, "{%p for line in section_lines %}", **narrow),
+        para(doc, "{{ line }}", bold=True, **narrow),
+        para(doc, "{%p endfor %}", **narrow),
+    ]
+    rule = para(doc, size=4)
+    rule_below(rule, Cm(2.8))
+    for p in lines:
+        p.paragraph_format.right_indent = TEXT_WIDTH - HEADING_WIDTH
+    rule.paragraph_format.right_indent = TEXT_WIDTH - HEADING_WIDTH + Cm(2.8)
+    para(doc, size=14)
+    para(doc, "DANH SÁCH NHIỆM VỤ", size=14, bold=True, before=6)
+    para(doc, "{{ summary }}", size=14, bold=True)
+    para(doc, "{{ caption }}", size=14, italic=True)
+    rule_below(para(doc, size=4), Cm(6.5))
+    para(doc, size=8)
+
+
+def task_table(doc: Document) -> None:
+    """Its tasks, one row each; the header row repeated on every page."""
+    assert sum(TASK_WIDTHS) == TEXT_WIDTH
+    heading = para(doc, "{{ tasks_heading }}", bold=True, **BODY)
+    heading.paragraph_format.keep_with_next = True
+    para(doc, "{%p if tasks %}", size=12)
+    table = doc.add_table(rows=4, cols=len(TASK_HEADS))
+    table.style = doc.styles["Table Grid"]
+    grid(table, TASK_WIDTHS)
+    _cell_margins(table, 85)  # 1.5 mm
+    for cell, text in zip(table.rows[0].cells, TASK_HEADS, strict=True):
+        para(clear(cell), text, size=12, bold=True, before=3, after=3)
+        _middle(cell)
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    para(clear(table.rows[1].cells[0]), "{%tr for t in tasks %}", size=12)
+    for i, (cell, text) in enumerate(zip(table.rows[2].cells, TASK_CELLS, strict=True)):
+        align = WD_ALIGN_PARAGRAPH.JUSTIFY if i == 1 else WD_ALIGN_PARAGRAPH.CENTER
+        para(clear(cell), text, size=12, align=align, before=3, after=3)
+    table.rows[2]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    para(clear(table.rows[3].cells[0]), "{%tr endfor %}", size=12)
+    for row in (table.rows[1], table.rows[3]):
+        for cell in row.cells[1:]:
+            para(clear(cell), size=12)
+    para(doc, "{%p else %}", size=12)
+    para(doc, "{{ no_tasks }}", **BODY)
+    para(doc, "{%p endif %}", size=12)
+
+
+def duty_block(doc: Document) -> None:
+    """What the ward's plan asks of the section in its text (no deadline), when it asks."""
+    para(doc, "{%p if duties %}", **BODY)
+    para(doc, size=6)
+    heading = para(doc, "{{ duties_heading }}", bold=True, **BODY)
+    heading.paragraph_format.keep_with_next = True
+    para(doc, "{%p for d in duties %}", **BODY)
+    para(doc, "{%p if loop.last %}", **BODY)
+    # The last duty stays on the page of the signatures: a signature alone on a page, away
+    # from what it signs, is sent back.
+    para(doc, "{{ d }}", **BODY).paragraph_format.keep_with_next = True
+    para(doc, "{%p else %}", **BODY)
+    para(doc, "{{ d }}", **BODY)
+    para(doc, "{%p endif %}", **BODY)
+    para(doc, "{%p endfor %}", **BODY)
+    para(doc, "{%p endif %}", **BODY)
+
+
+def _two_columns(p: Paragraph) -> Paragraph:
+    """Centre tab stops at the middle of each half of the line, for the two signatures.
+
+    Paragraphs, not a table: Word and LibreOffice keep paragraphs together across a page
+    break ("keep with next"), and keep a table's rows only with each other.
+    """
+    stops = p.paragraph_format.tab_stops
+    half = int(TEXT_WIDTH / 2)
+    stops.add_tab_stop(int(half / 2), WD_TAB_ALIGNMENT.CENTER)
+    stops.add_tab_stop(half + int(half / 2), WD_TAB_ALIGNMENT.CENTER)
+    p.paragraph_format.keep_with_next = True
+    return p
+
+
+def task_signatures(doc: Document) -> None:
+    """Người lập left, the head of the section right, each with room for a hand signature
+    and the printed name; no "TM." / "KT.": a section signs for no one."""
+    left = WD_ALIGN_PARAGRAPH.LEFT
+    para(doc, size=8).paragraph_format.keep_with_next = True
+    _two_columns(para(doc, "\t\t{{ dateline }}", size=14, italic=True, align=left))
+    _two_columns(para(doc, "\tNGƯỜI LẬP\t{{ signer_title }}", size=14, bold=True, align=left))
+    for _ in range(4):
+        _two_columns(para(doc, size=14, align=left))
+    # The preparer's name is written by hand; the head's is printed when it is known.
+    names = para(doc, "\t\t{{ signer_name }}", size=14, bold=True, align=left)
+    _two_columns(names).paragraph_format.keep_with_next = False
+
+
+def task_list_template() -> bytes:
+    """DANH SÁCH NHIỆM VỤ: what a ward section (bộ phận, no seal) writes for its own tasks."""
+    doc = Document()
+    props = doc.core_properties
+    props.author, props.comments, props.title = "kehoach", "", "Danh sách nhiệm vụ"
+    _styles(doc)
+    page_setup(doc)
+    page_numbers(doc)
+    task_heading(doc)
+    task_table(doc)
+    duty_block(doc)
+    task_signatures(doc)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return strip_extras(buf.getvalue())
+
+
+BUILDERS = {
+    "ke-hoach.docx": plan_template,
+    "bao-cao.docx": report_template,
+    "danh-sach-nhiem-vu.docx": task_list_template,
+}
+
 if __name__ == "__main__":
-    for name, build in (("ke-hoach.docx", plan_template), ("bao-cao.docx", report_template)):
-        (HERE / name).write_bytes(build())
+    for name in sys.argv[1:] or list(BUILDERS):
+        (HERE / name).write_bytes(BUILDERS[name]())
         print(f"wrote {HERE / name}")
