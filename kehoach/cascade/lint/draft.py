@@ -1,0 +1,110 @@
+"""One draft checked: every kind, in the order of the document, each with where it is."""
+
+from __future__ import annotations
+
+import re
+
+from kehoach.cascade.lint.citations import ParentPlan, check_citation, unnumbered_problems
+from kehoach.cascade.lint.findings import Finding, FindingKind
+from kehoach.cascade.lint.phrases import citations
+from kehoach.cascade.lint.tasks import annex_tasks, check_annex_twice, check_deadlines, check_leads
+from kehoach.cascade.lint.voice import Voice, check_headings, voice_problems
+from kehoach.documents.plan_text import PlanText
+
+_NUMBERED = re.compile(r"^(\d+)\.\s+(.*)$")
+_LETTERED = re.compile(r"^([a-zđ])\)\s")
+_ROMAN = re.compile(r"^([IVX]+)\.\s+(.*)$")
+
+
+#: What was found in a paragraph, by (administrative unit, parent plan, text): the drafts of
+#: a committee and of its departments share most paragraphs.
+Memo = dict[tuple[str, int, str], list[tuple[FindingKind, str]]]
+
+
+def paragraph_problems(
+    words: str, voice: Voice, parent: ParentPlan | None
+) -> list[tuple[FindingKind, str]]:
+    """Kinds 2, 6 and 3 in one paragraph (or annex title)."""
+    found = [(FindingKind.FOREIGN_SELF_REFERENCE, p) for p in voice_problems(words, voice)]
+    found += [(FindingKind.UNNUMBERED_CITATION, p) for p in unnumbered_problems(words)]
+    for c in citations(words) if parent is not None else ():
+        problem = check_citation(c, parent) if parent is not None else None
+        if problem is not None:
+            found.append((FindingKind.CITATION_CHANGED, problem))
+    return found
+
+
+def lint_draft(
+    text: PlanText,
+    voice: Voice,
+    path: str,
+    parent: ParentPlan | None = None,
+    memo: Memo | None = None,
+) -> list[Finding]:
+    """Every finding in one draft, in the order of the document.
+
+    ``parent`` is the plan the draft implements (its citations are compared with it);
+    ``memo`` keeps what was found in each paragraph for the next draft of the same unit.
+    """
+    memo = {} if memo is None else memo
+    findings: list[Finding] = []
+    labels = body_labels(text)
+    headings = {f.where: f for f in check_headings(text, voice, path)}
+    blocks = [(text.summary, "summary", "para")]
+    blocks += [(b.text, where, b.kind) for b, where in zip(text.body, labels, strict=True)]
+    blocks += [(r.title, f"annex row {r.stt or '(continued)'}", "para") for r in text.annex]
+    for words, where, kind in blocks:
+        if where in headings and kind == "subheading":
+            findings.append(headings.pop(where))
+            continue
+        key = (voice.admin.id, id(parent), words)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = paragraph_problems(words, voice, parent)
+        findings += [Finding(kind=k, path=path, where=where, text=t) for k, t in found]
+    findings += headings.values()
+    tasks = annex_tasks(text.annex)
+    check_deadlines(text, tasks, path, labels, findings)
+    findings += check_annex_twice(tasks, path)
+    findings += check_leads(text.annex, path)
+    return findings
+
+
+def body_labels(text: PlanText) -> list[str]:
+    """Where each body block is, as a clerk refers to it: "preamble", "III.2.a", "I.1 ¶2"
+    (the second unlettered paragraph of I.1, where it has several), "closing"."""
+    labels: list[str] = []
+    parts: list[str | None] = []  # the part an unlettered paragraph is in (None: labelled)
+    roman = number = letter = ""
+    for i, block in enumerate(text.body):
+        lettered = _LETTERED.match(block.text)
+        if block.kind == "heading" and (m := _ROMAN.match(block.text)):
+            roman, number, letter = m.group(1), "", ""
+            labels.append(roman)
+        elif not roman:
+            labels.append("preamble")
+        elif i == len(text.body) - 1 and block.text.endswith("./."):
+            labels.append("closing")
+        elif block.kind == "subheading" and (m := _NUMBERED.match(block.text)):
+            number, letter = m.group(1), ""
+            labels.append(f"{roman}.{number}")
+        elif lettered is not None:
+            if block.kind == "subheading":
+                letter = lettered.group(1)  # "a) Cải cách thể chế": its paragraphs follow
+            labels.append(".".join(p for p in (roman, number, lettered.group(1)) if p))
+        else:
+            labels.append(".".join(p for p in (roman, number, letter) if p))
+            parts.extend([None] * (len(labels) - 1 - len(parts)))
+            parts.append(labels[-1])
+            continue
+        parts.extend([None] * (len(labels) - len(parts)))
+    sizes: dict[str, int] = {}
+    for part in parts:
+        if part is not None:
+            sizes[part] = sizes.get(part, 0) + 1
+    seen: dict[str, int] = {}
+    for i, part in enumerate(parts):
+        if part is not None and sizes[part] > 1:
+            seen[part] = seen.get(part, 0) + 1
+            labels[i] = f"{part} ¶{seen[part]}"
+    return labels
