@@ -100,8 +100,9 @@ def plan_folders(out: Path) -> list[Path]:
 def lint_out(
     out: Path, *, plan: Plan | None = None, hierarchy: Hierarchy | None = None
 ) -> LintReport:
-    """:func:`lint_folder` over every plan folder under ``out``, in one report. ``plan`` is
-    used for the folder of its own drafts."""
+    """:func:`lint_folder` over every plan folder under ``out``, in one report; ``plan`` is
+    used for the folder of its own drafts. Paths are relative to ``out``: the draft's own when
+    ``out`` is a plan folder, ``<plan>/<hierarchy>/drafts/…`` when it holds several."""
     folders = plan_folders(out)
     if not folders:
         raise KehoachError(
@@ -110,6 +111,7 @@ def lint_out(
         )
     reports = []
     loaded: dict[str, Hierarchy] = {}
+    used = False  # whether ``plan`` is the plan of one of the folders
     for folder in folders:
         manifest = read_manifest(folder)
         if manifest is None:
@@ -119,7 +121,18 @@ def lint_out(
             h = loaded.get(manifest.hierarchy) or load_hierarchy(manifest.hierarchy)
             loaded[manifest.hierarchy] = h
         mine = plan if plan is not None and PlanSummary.of(plan) == manifest.plan else None
-        reports.append(lint_folder(folder, plan=mine, hierarchy=h))
+        used = used or mine is not None
+        report = lint_folder(folder, plan=mine, hierarchy=h)
+        if folder != out:
+            prefix = folder.relative_to(out).as_posix()
+            found = [f.model_copy(update={"path": f"{prefix}/{f.path}"}) for f in report.findings]
+            report = report.model_copy(update={"findings": found})
+        reports.append(report)
+    if plan is not None and not used:
+        raise KehoachError(
+            f"no drafts here implement {plan.number_symbol.strip()} of {plan.issuer.name}",
+            where=out,
+        )
     return LintReport(
         folders=[f for r in reports for f in r.folders],
         drafts=sum(r.drafts for r in reports),
