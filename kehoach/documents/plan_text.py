@@ -31,6 +31,7 @@ import re
 import struct
 import zipfile
 import zlib
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -80,8 +81,13 @@ _Line = tuple[str, bool]
 _Table = list[list[list[_Line]]]
 
 
+@lru_cache(maxsize=65536)
 def _paragraph(xml: str) -> _Line:
-    """The text of a paragraph's XML, and whether every run with visible text is bold."""
+    """The text of a paragraph's XML, and whether every run with visible text is bold.
+
+    Cached by the XML: the drafts of a cascade are rendered from one template and repeat
+    their paragraphs (306,740 paragraphs in Hà Nội's 3,373 drafts, 11,695 distinct).
+    """
     if "<w:t" not in xml:
         return "", False
     if "<w:pPr" in xml:
@@ -110,7 +116,13 @@ def _scan(xml: str) -> list[_Line | _Table]:
     for m in _STRUCTURE.finditer(xml):
         inner, closing, tag = m.groups()
         if tag is None:
-            _place(_paragraph(inner) if inner else ("", False), tables, out)
+            if not inner:
+                continue  # an empty paragraph
+            line = _paragraph(inner)
+            if not tables:
+                out.append(line)
+            elif tables[-1] and tables[-1][-1]:
+                tables[-1][-1][-1].append(line)
         elif closing:
             if tag == "tbl" and tables:
                 table = tables.pop()

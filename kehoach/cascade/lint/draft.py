@@ -14,21 +14,27 @@ from kehoach.documents.plan_text import PlanText
 _NUMBERED = re.compile(r"^(\d+)\.\s+(.*)$")
 _LETTERED = re.compile(r"^([a-zđ])\)\s")
 _ROMAN = re.compile(r"^([IVX]+)\.\s+(.*)$")
+_ORDER = {k: i for i, k in enumerate(FindingKind)}  # a paragraph's findings: the issue's order
 
 
-#: What was found in a paragraph, by (administrative unit, parent plan, text): the drafts of
-#: a committee and of its departments share most paragraphs.
-Memo = dict[tuple[str, int, str], list[tuple[FindingKind, str]]]
+#: What was found in a paragraph, by whom it is judged against (the administrative unit, for
+#: kinds 2 and 6; the parent plan, for kind 3) and its text: the drafts of a committee and of
+#: its departments share most paragraphs, and so do sibling committees.
+Memo = dict[tuple[str, str], list[tuple[FindingKind, str]]]
 
 
-def paragraph_problems(
-    words: str, voice: Voice, parent: ParentPlan | None
-) -> list[tuple[FindingKind, str]]:
-    """Kinds 2, 6 and 3 in one paragraph (or annex title)."""
+def voice_findings(words: str, voice: Voice) -> list[tuple[FindingKind, str]]:
+    """Kinds 2 and 6 in one paragraph (or annex title)."""
     found = [(FindingKind.FOREIGN_SELF_REFERENCE, p) for p in voice_problems(words, voice)]
     found += [(FindingKind.UNNUMBERED_CITATION, p) for p in unnumbered_problems(words)]
-    for c in citations(words) if parent is not None else ():
-        problem = check_citation(c, parent) if parent is not None else None
+    return found
+
+
+def citation_findings(words: str, parent: ParentPlan) -> list[tuple[FindingKind, str]]:
+    """Kind 3 in one paragraph (or annex title)."""
+    found = []
+    for c in citations(words):
+        problem = check_citation(c, parent)
         if problem is not None:
             found.append((FindingKind.CITATION_CHANGED, problem))
     return found
@@ -57,10 +63,16 @@ def lint_draft(
         if where in headings and kind == "subheading":
             findings.append(headings.pop(where))
             continue
-        key = (voice.admin.id, id(parent), words)
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = paragraph_problems(words, voice, parent)
+        by_voice = memo.get((voice.admin.id, words))
+        if by_voice is None:
+            by_voice = memo[voice.admin.id, words] = voice_findings(words, voice)
+        by_parent: list[tuple[FindingKind, str]] = []
+        if parent is not None:
+            key = (f"parent {id(parent)}", words)
+            if key not in memo:
+                memo[key] = citation_findings(words, parent)
+            by_parent = memo[key]
+        found = sorted(by_voice + by_parent, key=lambda f: _ORDER[f[0]])
         findings += [Finding(kind=k, path=path, where=where, text=t) for k, t in found]
     findings += headings.values()
     tasks = annex_tasks(text.annex)

@@ -25,13 +25,17 @@ from kehoach.plan.wording import cited_name
 
 
 def lint_folder(
-    folder: Path, *, plan: Plan | None = None, hierarchy: Hierarchy | None = None
+    folder: Path,
+    *,
+    plan: Plan | None = None,
+    hierarchy: Hierarchy | None = None,
+    prefix: str = "",
 ) -> LintReport:
     """The findings in every draft of the plan folder ``folder`` (``out/<plan>/<hierarchy>``).
 
     ``plan`` is the issuer's plan (its text is what the drafts right below it cite);
     ``hierarchy`` the hierarchy the drafts were made over, loaded from the source the manifest
-    names when not given.
+    names when not given. Paths are the manifest's (relative to ``folder``), after ``prefix``.
     """
     manifest = read_manifest(folder)
     if manifest is None:
@@ -52,12 +56,17 @@ def lint_folder(
             f"{folder}: citations in the drafts right below the issuer were compared with "
             "the plan's number, date and summary only (give the plan to compare its text)"
         )
-    findings, drafts = _lint_drafts(folder, manifest, h, top, notes)
+    findings, drafts = _lint_drafts(folder, manifest, h, top, notes, prefix)
     return LintReport(folders=[str(folder)], drafts=drafts, findings=findings, notes=notes)
 
 
 def _lint_drafts(
-    folder: Path, manifest: Manifest, h: Hierarchy, top: ParentPlan, notes: list[str]
+    folder: Path,
+    manifest: Manifest,
+    h: Hierarchy,
+    top: ParentPlan,
+    notes: list[str],
+    prefix: str,
 ) -> tuple[list[Finding], int]:
     entries = [e for e in manifest.drafts if e.unit_id in h]
     for e in manifest.drafts:
@@ -83,7 +92,7 @@ def _lint_drafts(
             voices[admin] = Voice(h, h.unit(admin))
         voice = voices[admin].speaking_as(unit)
         parent = parents.get(e.parent_unit_id or "", top)
-        findings += lint_draft(text, voice, e.path, parent, memo)
+        findings += lint_draft(text, voice, prefix + e.path, parent, memo)
         if not unit.is_department:
             parents[unit.id] = ParentPlan.of_text(text, cited_name(unit))
     return findings, read
@@ -122,12 +131,8 @@ def lint_out(
             loaded[manifest.hierarchy] = h
         mine = plan if plan is not None and PlanSummary.of(plan) == manifest.plan else None
         used = used or mine is not None
-        report = lint_folder(folder, plan=mine, hierarchy=h)
-        if folder != out:
-            prefix = folder.relative_to(out).as_posix()
-            found = [f.model_copy(update={"path": f"{prefix}/{f.path}"}) for f in report.findings]
-            report = report.model_copy(update={"findings": found})
-        reports.append(report)
+        prefix = "" if folder == out else f"{folder.relative_to(out).as_posix()}/"
+        reports.append(lint_folder(folder, plan=mine, hierarchy=h, prefix=prefix))
     if plan is not None and not used:
         raise KehoachError(
             f"no drafts here implement {plan.number_symbol.strip()} of {plan.issuer.name}",

@@ -176,11 +176,13 @@ _OLD_TONE = re.compile(
 @dataclass(frozen=True)
 class Mention:
     """A phrase naming an administrative unit by kind: which rule found it, the kind word
-    (lower case), the name after it if any ("Hoàng Mai"), and where it is."""
+    (lower case), the name after it if any ("Hoàng Mai", as far as capitals go: a name may
+    go on in lower case, "Xã Đại áng"), the text after the kind word, and where it is."""
 
     rule: str
     kind: str
     name: str
+    after: str
     phrase: str
     start: int
     end: int
@@ -271,7 +273,16 @@ def mentions(text: str) -> tuple[Mention, ...]:
                 extra = m["group"]
             end = m.end() + len(rest) - len(tail)
             found.append(
-                Mention(rule, kind, name, body[m.start() : end].strip(), m.start(), end, extra)
+                Mention(
+                    rule,
+                    kind,
+                    name,
+                    body[m.end() : m.end() + 80],
+                    body[m.start() : end].strip(),
+                    m.start(),
+                    end,
+                    extra,
+                )
             )
     return tuple(found)
 

@@ -60,6 +60,11 @@ def name_form(text: str) -> str:
     return name_key(text).strip(" .:;")
 
 
+def _starts_with(text: str, name: str) -> bool:
+    t, n = name_form(text), name_form(name)
+    return t.startswith(n) and (len(t) == len(n) or not t[len(n)].isalnum())
+
+
 class Voice:
     """Who speaks in a draft: the unit, the administrative unit it speaks for (a department
     speaks within its committee's plan), and what the hierarchy says around them.
@@ -110,14 +115,18 @@ class Voice:
         voice.unit = unit
         return voice
 
-    def where_is(self, kind: str, name: str) -> str:
-        """What a "<kind> [name]" names from here: own, child, ancestor, or other."""
+    def where_is(self, kind: str, name: str, after: str) -> str:
+        """What "<kind> <after>" names from here: "own", "child", "ancestor" or "other".
+
+        ``name`` is the name read after the kind word ("" when none follows): the unit is
+        the one whose name ``after`` starts with, whole words.
+        """
         if kind == self.kind:
-            return "own" if not name or name_form(name) == name_form(self.name) else "other"
+            return "own" if not name or _starts_with(after, self.name) else "other"
         if kind in self.child_kinds:
             return "child"
         names = self.ancestors.get(kind)
-        if names is not None and (not name or name_form(name) in names):
+        if names is not None and (not name or any(_starts_with(after, n) for n in names)):
             return "ancestor"
         return "other"
 
@@ -233,13 +242,13 @@ def mention_problem(m: Mention, clause: str, voice: Voice) -> str | None:
         return f"addresses {m.phrase}, which are not below {voice.admin.name}"
     if m.rule == "nhom":
         word = _GROUPS.get(m.extra, "")
-        place = voice.where_is(m.kind, m.name) if m.kind else ""
+        place = voice.where_is(m.kind, m.name, m.after) if m.kind else ""
         if place in ("", "own") and word in voice.department_words:
             return None
         if place in ("", "child") and word in voice.child_department_words:
             return None
         return f"the departments of another unit, in {voice.admin.name}'s own plan"
-    place = voice.where_is(m.kind, m.name)
+    place = voice.where_is(m.kind, m.name, m.after)
     who = f"{m.kind} {m.name}".strip()
     if m.rule == "ubnd" and m.extra.startswith("qua:"):
         body = m.extra.removeprefix("qua:")
