@@ -7,10 +7,12 @@ text and expects exactly the finding it makes. The real plan, as issued, is the 
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
+from docx import Document
 
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
@@ -200,6 +202,20 @@ def test_one_task_with_two_deadlines(clean_55: Plan, plan_67: Plan, hanoi: Hiera
     assert [(k, w) for k, w, _ in found] == [(K.TWO_DEADLINES, "annex row 1")]
 
 
+def test_two_dates_for_the_departments_plans_where_the_annex_has_none(
+    clean_55: Plan, plan_67: Plan, hanoi: Hierarchy
+) -> None:
+    plan = edited(
+        clean_55,
+        "trong xây dựng và tổ chức thực hiện Kế hoạch này.",
+        "trong xây dựng và tổ chức thực hiện Kế hoạch này; các bộ phận chuyên môn hoàn thành "
+        "xây dựng kế hoạch của cơ quan chậm nhất ngày 31/3/2024.",
+    )
+    found = findings(plan.model_copy(update={"tasks": ()}), hanoi, plan_67)
+    assert [(k, w) for k, w, _ in found] == [(K.TWO_DEADLINES, "III.2.a")]
+    assert "31/3/2024" in found[0][2] and "15/3/2024 in III.1.a" in found[0][2]
+
+
 def test_a_lead_listed_as_its_own_coordinator(
     clean_55: Plan, plan_67: Plan, hanoi: Hierarchy
 ) -> None:
@@ -220,6 +236,23 @@ def test_the_parent_cited_without_number_or_blanks(
     ]
     blanks = "Kế hoạch số      /KH-UBND ngày     /     /2024 của UBND quận Hoàng Mai về"
     assert findings(edited(clean_55, cited, blanks), hanoi, plan_67) == []
+
+
+def test_a_draft_edited_by_hand_reads_as_the_clerk_saved_it(
+    clean_55: Plan, plan_67: Plan, hanoi: Hierarchy
+) -> None:
+    """Word splits a paragraph into runs as it is typed: "5. Bộ phận Tư pháp" retyped as
+    "5. " + "Phòng Tư pháp" (both bold) is still part III.5, now the district's office."""
+    doc = Document(io.BytesIO(render_plan(clean_55)))
+    heading = next(p for p in doc.paragraphs if p.text == "5. Bộ phận Tư pháp")
+    heading.runs[0].text = "5. "
+    heading.add_run("Phòng Tư pháp").bold = True
+    saved = io.BytesIO()
+    doc.save(saved)
+    text = read_plan_text(saved.getvalue())
+    above = ParentPlan.of_text(plan_text_of(plan_67), plan_67.issuer.name)
+    found = lint_draft(text, Voice.of(hanoi, hanoi.unit("00340")), "draft.docx", above)
+    assert [(f.kind, f.where) for f in found] == [(K.FOREIGN_ASSIGNEE, "III.5")]
 
 
 # -- a plan folder: the manifest, the drafts, and the command ---------------------------

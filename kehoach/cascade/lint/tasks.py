@@ -83,11 +83,18 @@ def check_annex_twice(tasks: list[Task], path: str) -> Iterator[Finding]:
                 break
 
 
-def _matching(clause: str, tasks: list[Task]) -> list[Task]:
+def _departments_plan(context: str) -> bool:
+    """Whether a clause on a plan to issue is about the departments' own plans: it, or the
+    paragraph before it, says whose ("kế hoạch … của cơ quan", "các bộ phận chuyên môn")."""
+    return bool(_DEPARTMENTS_PLAN.search(context))
+
+
+def _matching(clause: str, context: str, tasks: list[Task]) -> list[Task]:
     """The annex tasks a body clause describes: plan issuance by its wording (whose plan: the
-    unit's own, or its departments'), any other task by most of its title's words."""
+    unit's own, or its departments', read in ``context``, the paragraph up to the clause's
+    end), any other task by most of its title's words."""
     if _ISSUES_PLAN.search(clause):
-        departments = bool(_DEPARTMENTS_PLAN.search(clause))
+        departments = _departments_plan(context)
         plans = [t for t in tasks if t.issues_plan and t.dates]
         same = [t for t in plans if t.departments == departments]
         return same or plans
@@ -111,12 +118,13 @@ def check_deadlines(
     """Kind 4 between the body and the annex: a clause that sets a date for a task the annex
     also dates, with another date; two clauses on the unit's (or its departments') plan
     with different dates where the annex has no row for it."""
-    unmatched: dict[bool, tuple[str, str, str]] = {}
+    unmatched: dict[bool, tuple[str, tuple[int, int, int], str]] = {}  # whose → first date
     for block, where in zip(text.body, labels, strict=True):
         if block.kind != "para":
             continue
         for dated in dated_clauses(block.text):
-            candidates = _matching(dated.clause, tasks)
+            context = block.text[: block.text.find(dated.clause) + len(dated.clause)]
+            candidates = _matching(dated.clause, context, tasks)
             if candidates:
                 due = [d for t in candidates for d in t.dates]
                 for day, shown in zip(dated.dates, dated.shown, strict=True):
@@ -134,10 +142,12 @@ def check_deadlines(
                         )
                         break
             elif _ISSUES_PLAN.search(dated.clause):
-                whose = bool(_DEPARTMENTS_PLAN.search(dated.clause))
-                shown = dated.shown[-1]
-                if whose in unmatched and unmatched[whose][1] != shown:
-                    first_where, first_shown, _ = unmatched[whose]
+                whose = _departments_plan(context)
+                day, shown = dated.dates[-1], dated.shown[-1]
+                if whose not in unmatched:
+                    unmatched[whose] = (where, day, shown)
+                elif not same_day(unmatched[whose][1], day):
+                    first_where, _, first_shown = unmatched[whose]
                     findings.append(
                         Finding(
                             kind=FindingKind.TWO_DEADLINES,
@@ -146,7 +156,6 @@ def check_deadlines(
                             text=f"{shown} for a plan to issue, but {first_shown} in {first_where}",
                         )
                     )
-                unmatched.setdefault(whose, (where, shown, dated.clause))
 
 
 # -- kind 5: a lead listed as its own coordinator --------------------------------------------
