@@ -24,21 +24,21 @@ _DEPARTMENTS_PLAN = re.compile(
 
 
 @dataclass
-class Task:
+class AnnexTask:
     """The annex rows of one task: a numbered row and its continuation rows (blank TT)."""
 
-    stt: str
+    stt: str  # the TT printed (the task's number in the annex)
     title: str
-    dates: list[tuple[int, int, int]]
-    shown: list[str]
-    words: frozenset[str]
-    issues_plan: bool
-    departments: bool
+    dates: list[tuple[int, int, int]]  # every row's deadline that is a date or a month
+    shown: list[str]  # those dates as printed
+    words: frozenset[str]  # the title's key words, to recognise the task in the body
+    issues_plan: bool  # "ban hành Kế hoạch …": a plan to issue
+    departments: bool  # … the departments' own plans, not the unit's
 
 
-def annex_tasks(rows: list[AnnexRow]) -> list[Task]:
+def annex_tasks(rows: list[AnnexRow]) -> list[AnnexTask]:
     """The tasks of an annex, each with all its rows' dates."""
-    tasks: list[Task] = []
+    tasks: list[AnnexTask] = []
     for row in rows:
         dates, shown = dates_in(row.deadline)
         if row.stt.strip() == "" and tasks:
@@ -46,7 +46,7 @@ def annex_tasks(rows: list[AnnexRow]) -> list[Task]:
             tasks[-1].shown += shown
             continue
         tasks.append(
-            Task(
+            AnnexTask(
                 stt=row.stt.strip(),
                 title=row.title,
                 dates=list(dates),
@@ -59,11 +59,11 @@ def annex_tasks(rows: list[AnnexRow]) -> list[Task]:
     return tasks
 
 
-def check_annex_twice(tasks: list[Task], path: str) -> Iterator[Finding]:
+def check_annex_twice(tasks: list[AnnexTask], path: str) -> Iterator[Finding]:
     """Kind 4 within the annex: two numbered rows of one task (the same TT, or the same
     title) due on different dates. A continuation row (blank TT) is the same task's second
     line, as 55/KH-UBND prints its row 1."""
-    seen: dict[str, Task] = {}
+    seen: dict[str, AnnexTask] = {}
     for task in tasks:
         for seen_as in (f"TT {task.stt}", f"title {name_form(task.title)}"):
             first = seen.get(seen_as)
@@ -89,7 +89,7 @@ def _departments_plan(context: str) -> bool:
     return bool(_DEPARTMENTS_PLAN.search(context))
 
 
-def _matching(clause: str, context: str, tasks: list[Task]) -> list[Task]:
+def _matching(clause: str, context: str, tasks: list[AnnexTask]) -> list[AnnexTask]:
     """The annex tasks a body clause describes: plan issuance by its wording (whose plan: the
     unit's own, or its departments', read in ``context``, the paragraph up to the clause's
     end), any other task by most of its title's words."""
@@ -99,7 +99,7 @@ def _matching(clause: str, context: str, tasks: list[Task]) -> list[Task]:
         same = [t for t in plans if t.departments == departments]
         return same or plans
     words = key_words(clause)
-    best: list[Task] = []
+    best: list[AnnexTask] = []
     best_share = 0.75
     for t in tasks:
         if len(t.words) < 4 or not t.dates:
@@ -113,7 +113,7 @@ def _matching(clause: str, context: str, tasks: list[Task]) -> list[Task]:
 
 
 def check_deadlines(
-    text: PlanText, tasks: list[Task], path: str, labels: list[str], findings: list[Finding]
+    text: PlanText, tasks: list[AnnexTask], path: str, labels: list[str], findings: list[Finding]
 ) -> None:
     """Kind 4 between the body and the annex: a clause that sets a date for a task the annex
     also dates, with another date; two clauses on the unit's (or its departments') plan

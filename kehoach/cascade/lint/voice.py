@@ -23,7 +23,6 @@ from hierarchy.units import Unit, name_key
 from kehoach.cascade.lint.findings import Finding, FindingKind
 from kehoach.cascade.lint.phrases import Mention, mentions
 from kehoach.documents.plan_text import PlanText
-from kehoach.plan.wording import departments_phrase
 
 # Other names of a department with a role (55/KH-UBND heads the one-stop desk "Bộ phận tiếp
 # nhận và trả kết quả giải quyết TTHC").
@@ -98,7 +97,6 @@ class Voice:
         self.child_department_words = frozenset(
             d.kind.word.lower() for c in children[:1] for d in h.departments(c.id)
         )
-        self.group = departments_phrase(self.departments, admin.level)
         self.parent = h.parent(admin.id)
         self.parent_departments = h.departments(self.parent.id) if self.parent else []
 
@@ -140,7 +138,7 @@ class Voice:
             for n in names:
                 if t == n or (len(t.split()) >= 2 and n.startswith(t + " ")):
                     return True
-                if t.startswith(n + " ") and self._own_qualifier(t[len(n) + 1 :]):
+                if t.startswith(n + " ") and self.own_qualifier(t[len(n) + 1 :]):
                     return True
         return False
 
@@ -152,8 +150,9 @@ class Voice:
             return False
         return all(k == self.kind for k in _kinds_in(t))
 
-    def _own_qualifier(self, rest: str) -> bool:
-        """ "quận", "quận hoàng mai", "ubnd phường", "thuộc phường", "giải quyết tthc"."""
+    def own_qualifier(self, rest: str) -> bool:
+        """Whether what follows a department's name or a group's still names this unit:
+        "", "quận", "quận hoàng mai", "ubnd phường", "thuộc phường", "giải quyết tthc"."""
         rest = rest.removeprefix("giải quyết tthc").strip()
         rest = rest.removeprefix("thuộc ").removeprefix("ubnd ").strip()
         return rest in ("", self.kind, name_form(f"{self.kind} {self.name}"))
@@ -172,7 +171,7 @@ def heading_problem(title: str, voice: Voice) -> str | None:
         return None
     if (m := _GROUP.match(t)) is not None:
         word, rest = _GROUPS[m.group(1)], m.group(2).strip()
-        if word in voice.department_words and voice._own_qualifier(rest):
+        if word in voice.department_words and voice.own_qualifier(rest):
             return None
     if only is None and (m := _SUBORDINATES.match(t)) is not None and voice.below_kinds:
         kinds = {k.strip() for k in re.split(r",| và ", m.group(1))}
@@ -265,14 +264,19 @@ def mention_problem(m: Mention, clause: str, voice: Voice) -> str | None:
     if place == "ancestor":
         if m.rule == "cua" and _after_document_noun(clause, m):
             return None
-        if m.rule == "cong" and "gửi" in clause[: m.start].lower():
+        if m.rule == "cong" and "gửi" in _clause_before(clause, m):
             return None  # sending news to the district's portal
     return f"speaks of itself as the {who}, not the {voice.kind} {voice.name}"
 
 
+def _clause_before(text: str, m: Mention) -> str:
+    """The clause of ``text`` before mention ``m`` (since the last ";", ":" or sentence end),
+    lower case."""
+    return re.split(r"[;:]|\.\s", text[: m.start])[-1].lower()
+
+
 def _after_document_noun(text: str, m: Mention) -> bool:
-    before = re.split(r"[;:]|\.\s", text[: m.start])[-1].lower()
-    window = " ".join(before.split()[-12:])
+    window = " ".join(_clause_before(text, m).split()[-12:])
     return any(noun in window for noun in _DOCUMENT_NOUNS)
 
 
