@@ -53,12 +53,6 @@ class ParentPlan:
     def of_summary(cls, plan: PlanSummary) -> ParentPlan:
         return cls(plan.number, plan.date, plan.issuer, plan.summary)
 
-    @property
-    def citation(self) -> str:
-        number = f"số {self.number} " if self.number else "số      /… "
-        date = f"ngày {format_date(self.date)} " if self.date else ""
-        return f"Kế hoạch {number}{date}của {self.issuer} về {lower_first(self.summary)}"
-
 
 def _diverging(ours: str, theirs: str) -> tuple[str, str]:
     """The two texts from the word where they part, a few words of context before."""

@@ -55,13 +55,15 @@ def lint_draft(
     memo = {} if memo is None else memo
     findings: list[Finding] = []
     labels = body_labels(text)
-    headings = {f.where: f for f in check_headings(text, voice, path)}
-    blocks = [(text.summary, "summary", "para")]
-    blocks += [(b.text, where, b.kind) for b, where in zip(text.body, labels, strict=True)]
-    blocks += [(r.title, f"annex row {r.stt or '(continued)'}", "para") for r in text.annex]
-    for words, where, kind in blocks:
-        if where in headings and kind == "subheading":
-            findings.append(headings.pop(where))
+    headings = check_headings(text, voice, path)  # by index in text.body
+    blocks = [(text.summary, "summary", -1)]
+    blocks += [
+        (b.text, where, i) for i, (b, where) in enumerate(zip(text.body, labels, strict=True))
+    ]
+    blocks += [(r.title, f"annex row {r.stt or '(continued)'}", -1) for r in text.annex]
+    for words, where, index in blocks:
+        if index in headings:  # a part of III judged by who heads it: its words are the name
+            findings.append(headings[index])
             continue
         by_voice = memo.get((voice.admin.id, words))
         if by_voice is None:
@@ -74,7 +76,6 @@ def lint_draft(
             by_parent = memo[key]
         found = sorted(by_voice + by_parent, key=lambda f: _ORDER[f[0]])
         findings += [Finding(kind=k, path=path, where=where, text=t) for k, t in found]
-    findings += headings.values()
     tasks = annex_tasks(text.annex)
     check_deadlines(text, tasks, path, labels, findings)
     findings += check_annex_twice(tasks, path)

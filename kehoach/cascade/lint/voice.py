@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator
 from functools import lru_cache
 
 from hierarchy.graph import Hierarchy
@@ -212,21 +211,24 @@ def _whose(t: str, voice: Voice) -> str:
     return f"not a body of {admin.name} (its departments are each a {words})"
 
 
-def check_headings(text: PlanText, voice: Voice, path: str) -> Iterator[Finding]:
-    """Kind 1: each "N. …" part of TỔ CHỨC THỰC HIỆN names a body the unit directs."""
+def check_headings(text: PlanText, voice: Voice, path: str) -> dict[int, Finding]:
+    """Kind 1: each "N. …" part of TỔ CHỨC THỰC HIỆN names a body the unit directs. The
+    findings by the index of their heading in ``text.body``."""
+    found: dict[int, Finding] = {}
     roman = ""
-    for block in text.body:
+    for i, block in enumerate(text.body):
         if block.kind == "heading" and (m := _ROMAN.match(block.text)):
             roman = m.group(1) if "TỔ CHỨC THỰC HIỆN" in m.group(2).upper() else ""
         elif roman and block.kind == "subheading" and (m := _NUMBERED.match(block.text)):
             problem = heading_problem(m.group(2), voice)
             if problem is not None:
-                yield Finding(
+                found[i] = Finding(
                     kind=FindingKind.FOREIGN_ASSIGNEE,
                     path=path,
                     where=f"{roman}.{m.group(1)}",
                     text=f"“{m.group(2)}”: {problem}",
                 )
+    return found
 
 
 # -- 2. the unit speaking of itself in another unit's words -----------------------------
