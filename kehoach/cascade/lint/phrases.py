@@ -24,8 +24,7 @@ from functools import lru_cache
 from hierarchy.units import nfc
 
 # Kind words of administrative units as written in running text, longest first. "xã hội"
-# (society) is not a commune.
-# "Quận ủy", "Huyện ủy" are the party committees, not the district.
+# (society) is not a commune; "Quận ủy", "Huyện ủy" are the party committees, not the district.
 _KIND = r"(?:thành phố|thị xã|thị trấn|đặc khu|tỉnh|quận|huyện|phường|xã)(?!\s+(?:hội|ủy|uỷ)\b)"
 _DOC_KINDS = (
     r"Kế hoạch|Chương trình|Nghị quyết|Nghị định|Chỉ thị|Quyết định|Thông tư|Công văn|"
@@ -47,7 +46,7 @@ _TITLE_STOP = re.compile(
 )
 _DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _MONTH = re.compile(r"\b[Tt]háng (\d{1,2})/(\d{4})\b")
-_OWN_WORD = re.compile(r"[\w/.-]+")
+_WORD = re.compile(r"[\w/.-]+")
 _DASH_SPACES = re.compile(r"\s*([-–—])\s*")
 
 
@@ -55,9 +54,9 @@ _DASH_SPACES = re.compile(r"\s*([-–—])\s*")
 class Citation:
     """A document cited in a paragraph.
 
-    ``number`` is the number and symbol ("67/KH-UBND"), ``""`` when left blank for the clerk
-    ("số      /KH-UBND") and the symbol is all there is; ``words`` is the whole citation from
-    its kind word to the end of its title, as printed.
+    ``number`` is the number and symbol ("67/KH-UBND"), or only the symbol ("/KH-UBND") when
+    the number is left blank for the clerk ("số      /KH-UBND"); ``words`` is the whole
+    citation from its kind word to the end of its title, as printed.
     """
 
     kind: str
@@ -381,4 +380,4 @@ _STOP = frozenset(
 @lru_cache(maxsize=65536)
 def key_words(text: str) -> frozenset[str]:
     """The words of ``text`` that say what a task is (lower case, without the commonest)."""
-    return frozenset(w for w in _OWN_WORD.findall(text.lower()) if w not in _STOP)
+    return frozenset(w for w in _WORD.findall(text.lower()) if w not in _STOP)
