@@ -172,6 +172,25 @@ def test_the_ward_speaking_of_itself_in_the_districts_words(
     assert f"“{phrase}" in found[0][2]
 
 
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "định kỳ báo cáo UBND quận (qua Phòng Nội vụ)",
+        "thực hiện các văn bản UBND quận ban hành về CCHC",
+        "theo nội dung UBND Thành phố yêu cầu",
+        "gửi tin, bài đăng trên Cổng thông tin điện tử quận",
+        "đề xuất UBND quận khen thưởng tập thể, cá nhân",
+        "bám sát Kế hoạch CCHC năm 2024 của quận Hoàng Mai",
+    ],
+)
+def test_mentions_of_higher_bodies_a_ward_may_make(
+    clean_55: Plan, plan_67: Plan, hanoi: Hierarchy, phrase: str
+) -> None:
+    law = "giáo dục pháp luật trên địa bàn phường."
+    plan = edited(clean_55, law, f"giáo dục pháp luật trên địa bàn phường; {phrase}.")
+    assert findings(plan, hanoi, plan_67) == []
+
+
 def test_a_citation_reworded_from_the_parents(
     clean_55: Plan, plan_67: Plan, hanoi: Hierarchy
 ) -> None:

@@ -230,7 +230,12 @@ _MENTIONS = (
         ),
     ),
 )
-_VERBS = ("yêu cầu", "ban hành", "xây dựng kế hoạch", "giao")
+# What only the issuer says of itself: the closing's "UBND phường yêu cầu các bộ phận …" and
+# the preamble's "UBND phường ban hành Kế hoạch … như sau" ("các văn bản UBND quận ban hành",
+# "theo nội dung UBND quận yêu cầu" name the district's acts, and stay allowed).
+_ISSUER_SAYS = re.compile(
+    r"\s*(yêu cầu)\s+các\b|\s*(ban hành|xây dựng) [Kk]ế hoạch\b[^;]*\bnhư sau"
+)
 _QUA = re.compile(r"^\s*\(qua ([^)]{1,60})\)")
 _NOT_NAMES = {"UBND", "CCHC", "TTHC", "HĐND", "Kế", "Chương", "Cổng", "Trang"}
 
@@ -264,7 +269,8 @@ def mentions(text: str) -> tuple[Mention, ...]:
             extra = ""
             if rule == "ubnd":
                 qua = _QUA.match(tail)
-                verb = next((v for v in _VERBS if tail.lower().lstrip().startswith(v)), "")
+                says = _ISSUER_SAYS.match(body, m.end() + len(rest) - len(tail))
+                verb = (says.group(1) or says.group(2)) if says else ""
                 if not (qua or verb):
                     continue
                 extra = f"qua:{qua.group(1).strip()}" if qua else verb
