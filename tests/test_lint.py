@@ -274,6 +274,56 @@ def test_a_draft_edited_by_hand_reads_as_the_clerk_saved_it(
     assert [(f.kind, f.where) for f in found] == [(K.FOREIGN_ASSIGNEE, "III.5")]
 
 
+def task_list(*duties: str, role: str, deadline: str) -> bytes:
+    """A ward section's task list (DANH SÁCH NHIỆM VỤ) laid out as the department documents
+    print it: the ward and the section on top, no header table, the table of tasks, the
+    section's other duties, the dateline and the signatures."""
+    doc = Document()
+    for line in ("UBND PHƯỜNG YÊN SỞ", "BỘ PHẬN TƯ PHÁP", "DANH SÁCH NHIỆM VỤ"):
+        doc.add_paragraph().add_run(line).bold = True
+    doc.add_paragraph().add_run("Thông tin, tuyên truyền về CCHC năm 2024").bold = True
+    doc.add_paragraph("(Thực hiện Kế hoạch của UBND phường Yên Sở)")
+    doc.add_paragraph().add_run("1. Nhiệm vụ cụ thể").bold = True
+    heads = ["TT", "Nhiệm vụ", "Trách nhiệm", "Thời hạn", "Chỉ tiêu", "Báo cáo kết quả về"]
+    table = doc.add_table(rows=2, cols=len(heads))
+    row = ["1", "Ban hành kế hoạch tuyên truyền CCHC năm 2024 của cơ quan", role, deadline, "", ""]
+    for cells, texts in ((table.rows[0].cells, heads), (table.rows[1].cells, row)):
+        for cell, text in zip(cells, texts, strict=True):
+            cell.text = text
+    doc.add_paragraph().add_run("2. Nhiệm vụ khác theo Kế hoạch của UBND phường").bold = True
+    for duty in duties:
+        doc.add_paragraph(duty)
+    doc.add_paragraph("\t\tYên Sở, ngày      tháng      năm 2024")
+    doc.add_paragraph("\tNGƯỜI LẬP\tPHỤ TRÁCH BỘ PHẬN")
+    saved = io.BytesIO()
+    doc.save(saved)
+    return saved.getvalue()
+
+
+def test_a_sections_task_list_is_checked_as_its_wards_words(hanoi: Hierarchy) -> None:
+    data = task_list(
+        "a) Xây dựng kế hoạch tuyên truyền CCHC năm 2024 của cơ quan, chậm nhất ngày 26/3/2024.",
+        "b) Phổ biến kết quả công tác CCHC của quận trên các lĩnh vực.",
+        role="Chủ trì, phối hợp với Bộ phận Tư pháp",
+        deadline="Chậm nhất ngày 23/3/2024",
+    )
+    text = read_plan_text(data)
+    assert text.type_name == "DANH SÁCH NHIỆM VỤ"
+    assert text.issuer_lines == ["UBND PHƯỜNG YÊN SỞ", "BỘ PHẬN TƯ PHÁP"]
+    assert text.dateline == "Yên Sở, ngày tháng năm 2024"
+    assert [(r.stt, r.lead, r.coordinating) for r in text.annex] == [
+        ("1", "BỘ PHẬN TƯ PHÁP", "Bộ phận Tư pháp")
+    ]
+    voice = Voice.of(hanoi, hanoi.unit("00340-tu-phap"))
+    found = [(f.kind, f.where) for f in lint_draft(text, voice, "tu-phap.docx")]
+    assert found == [
+        (K.UNNUMBERED_CITATION, "preamble"),
+        (K.FOREIGN_SELF_REFERENCE, "2.b"),
+        (K.TWO_DEADLINES, "2.a"),
+        (K.LEAD_COORDINATES, "table row 1"),
+    ]
+
+
 # -- a plan folder: the manifest, the drafts, and the command ---------------------------
 
 

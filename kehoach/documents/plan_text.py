@@ -189,7 +189,13 @@ def _document_xml(data: bytes) -> bytes:
 
 
 def read_plan_text(data: bytes, where: str | None = None) -> PlanText:
-    """The text of the plan DOCX ``data``; DocxReadError (naming ``where``) if unreadable."""
+    """The text of the plan DOCX ``data``; DocxReadError (naming ``where``) if unreadable.
+
+    A ward section's task list (DANH SÁCH NHIỆM VỤ: no header table, the ward and the section
+    on lines of their own, the table of tasks between the text and the dateline) reads into
+    the same parts: its top lines as ``issuer_lines``, its table as ``annex``, the text
+    around the table as ``body``.
+    """
     try:
         xml = _document_xml(data).decode("utf-8")
     except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, OSError, zlib.error) as exc:
@@ -199,22 +205,19 @@ def read_plan_text(data: bytes, where: str | None = None) -> PlanText:
     blocks: list[dict[str, str]] = []  # Block and AnnexRow, validated at once at the end
     recipients: list[str] = []
     annex: list[dict[str, str]] = []
-    state = "head"  # then "body" after the summary, "after" the signature, "annex"
+    header = False  # whether the header table (issuing body | Quốc hiệu) was seen
+    state = "head"  # then "body" after the summary, "after" the signature or the dateline
     for element in _scan(xml):
         if isinstance(element, list):
             first = element[0] if element else []
             heads = [_cell_text(c) for c in first]
-            if len(heads) >= 5 and heads[0] == "TT":
-                annex += [
-                    dict(zip(_ANNEX_FIELDS, cells, strict=False))
-                    for row in element[1:]
-                    if len(cells := [_cell_text(c) for c in row]) >= 5
-                ]
-                state = "annex"
+            if len(heads) >= 3 and heads[0] == "TT":
+                annex += _rows(heads, element[1:], issuer_lines[-1] if issuer_lines else "")
             elif heads and heads[0].startswith("Nơi nhận"):
                 recipients = [text for text, _ in first[0] if text][1:]
                 state = "after"
             elif state == "head" and first:
+                header = True
                 left = [text for text, _ in first[0] if text]
                 number_line = next((t for t in left if t.startswith("Số")), "")
                 issuer_lines = [t for t in left if t != number_line]
@@ -225,14 +228,18 @@ def read_plan_text(data: bytes, where: str | None = None) -> PlanText:
         if not text:
             continue
         if state == "head":
-            if not type_name:
+            if type_name:
+                summary, state = text, "body"
+            elif header or text in _TYPE_NAMES:
                 type_name = text
             else:
-                summary = text
-                state = "body"
+                issuer_lines.append(text)  # a task list's ward and section, above its name
         elif state == "body":
-            blocks.append({"kind": _kind(text, bold), "text": text})
-        elif state == "after" and text != "PHỤ LỤC":
+            if not header and _DATELINE.match(text):
+                dateline, state = text, "after"  # a task list ends with its dateline
+            else:
+                blocks.append({"kind": _kind(text, bold), "text": text})
+        elif state == "after" and text != "PHỤ LỤC" and header:
             if not annex_title:
                 annex_title = text
             elif not annex_caption:
@@ -251,6 +258,54 @@ def read_plan_text(data: bytes, where: str | None = None) -> PlanText:
             "annex": annex,
         }
     )
+
+
+#: Type names that open a document without a header table (a ward section has no seal).
+_TYPE_NAMES = frozenset({"KẾ HOẠCH", "DANH SÁCH NHIỆM VỤ"})
+_DATELINE = re.compile(r"^[^,]{1,60}, ngày [\d ]*tháng [\d ]*năm \d{4}$")
+
+
+def _column(head: str) -> str | None:
+    """The field a table column fills, by its header ("Cơ quan, đơn vị chủ trì" → lead)."""
+    h = head.lower()
+    if h == "tt":
+        return "stt"
+    if h.startswith("nhiệm vụ"):
+        return "title"
+    if "chủ trì" in h:
+        return "lead"
+    if "phối hợp" in h:
+        return "coordinating"
+    if h.startswith(("thời gian", "thời hạn")):
+        return "deadline"
+    if h.startswith("trách nhiệm"):
+        return "role"
+    return None
+
+
+def _rows(heads: list[str], rows: list[list[list[_Line]]], own: str) -> list[dict[str, str]]:
+    """The task rows of a table, by its header. A task list's "Trách nhiệm" column ("Chủ
+    trì", "Chủ trì, phối hợp với X", "Phối hợp với X") says who leads and who coordinates,
+    the section itself (``own``, its name as its top line prints it) being one of them."""
+    columns = [_column(h) for h in heads]
+    out = []
+    for row in rows:
+        cells = [_cell_text(c) for c in row]
+        if len(cells) != len(columns):
+            continue
+        found = {c: v for c, v in zip(columns, cells, strict=True) if c is not None}
+        line = {f: found.get(f, "") for f in _ANNEX_FIELDS}
+        role = found.get("role", "")
+        lowered = role.lower()
+        if lowered.startswith("chủ trì"):
+            at = lowered.find("phối hợp với")
+            line["lead"] = own
+            line["coordinating"] = role[at + len("phối hợp với") :].strip() if at >= 0 else ""
+        elif lowered.startswith("phối hợp với"):
+            line["lead"] = role[len("phối hợp với") :].strip()
+            line["coordinating"] = own
+        out.append(line)
+    return out
 
 
 def plan_text_of(plan: Plan) -> PlanText:

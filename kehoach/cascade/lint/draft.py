@@ -60,7 +60,8 @@ def lint_draft(
     blocks += [
         (b.text, where, i) for i, (b, where) in enumerate(zip(text.body, labels, strict=True))
     ]
-    blocks += [(r.title, f"annex row {r.stt or '(continued)'}", -1) for r in text.annex]
+    table = "annex row" if text.type_name == "KẾ HOẠCH" else "table row"
+    blocks += [(r.title, f"{table} {r.stt or '(continued)'}", -1) for r in text.annex]
     for words, where, index in blocks:
         if index in headings:  # a part of III judged by who heads it: its words are the name
             findings.append(headings[index])
@@ -77,9 +78,9 @@ def lint_draft(
         found = sorted(by_voice + by_parent, key=lambda f: _ORDER[f[0]])
         findings += [Finding(kind=k, path=path, where=where, text=t) for k, t in found]
     tasks = annex_tasks(text.annex)
-    check_deadlines(text, tasks, path, labels, findings)
-    findings += check_annex_twice(tasks, path)
-    findings += check_leads(text.annex, path)
+    check_deadlines(text, tasks, path, labels, findings, table)
+    findings += check_annex_twice(tasks, path, table)
+    findings += check_leads(text.annex, path, table)
     return findings
 
 
@@ -94,8 +95,10 @@ def body_labels(text: PlanText) -> list[str]:
         if block.kind == "heading" and (m := _ROMAN.match(block.text)):
             roman, number, letter = m.group(1), "", ""
             labels.append(roman)
-        elif not roman:
-            labels.append("preamble")
+        elif not (roman or number) and not (
+            block.kind == "subheading" and _NUMBERED.match(block.text)
+        ):
+            labels.append("preamble")  # a task list's parts are "1.", "2." without a roman
         elif i == len(text.body) - 1 and block.text.endswith("./."):
             labels.append("closing")
         elif block.kind == "subheading" and (m := _NUMBERED.match(block.text)):

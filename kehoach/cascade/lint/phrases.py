@@ -38,6 +38,10 @@ _CITATION = re.compile(
 )
 _BODY = r"(?:UBND|Ủy ban nhân dân|Sở|Phòng|Bộ phận|Văn phòng|Thành ủy|Quận ủy|Huyện ủy|Chính phủ)"
 _UNNUMBERED = re.compile(rf"\b(?P<kind>{_DOC_KINDS}) của (?P<issuer>{_BODY}[^;:“”]{{0,60}}?) về ")
+# A task list's caption cites the plan with no title: "(Thực hiện Kế hoạch của UBND phường …)".
+_UNNUMBERED_CAPTION = re.compile(
+    rf"^\(Thực hiện (?P<kind>{_DOC_KINDS}) của (?P<issuer>{_BODY}[^()]{{0,60}})\)$"
+)
 # Where a cited title may end: ";", the end of a sentence, the next citation, "như sau", or a
 # comma before a name (the citing body: "…, UBND phường Yên Sở ban hành", "…, Trung tâm …
 # xây dựng"); quotes “…” are skipped over.
@@ -125,6 +129,8 @@ class Unnumbered:
 
 @lru_cache(maxsize=65536)
 def unnumbered(text: str) -> tuple[Unnumbered, ...]:
+    if (c := _UNNUMBERED_CAPTION.match(text)) is not None:
+        return (Unnumbered(c["kind"], c["issuer"].strip(), text.strip("()")),)
     return tuple(
         Unnumbered(m["kind"], m["issuer"].strip(), text[m.start() : end].strip())
         for m in _UNNUMBERED.finditer(text)

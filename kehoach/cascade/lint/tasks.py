@@ -59,7 +59,9 @@ def annex_tasks(rows: list[AnnexRow]) -> list[AnnexTask]:
     return tasks
 
 
-def check_annex_twice(tasks: list[AnnexTask], path: str) -> Iterator[Finding]:
+def check_annex_twice(
+    tasks: list[AnnexTask], path: str, table: str = "annex row"
+) -> Iterator[Finding]:
     """Kind 4 within the annex: two numbered rows of one task (the same TT, or the same
     title) due on different dates. A continuation row (blank TT) is the same task's second
     line, as 55/KH-UBND prints its row 1."""
@@ -74,10 +76,10 @@ def check_annex_twice(tasks: list[AnnexTask], path: str) -> Iterator[Finding]:
                 yield Finding(
                     kind=FindingKind.TWO_DEADLINES,
                     path=path,
-                    where=f"annex row {task.stt}",
+                    where=f"{table} {task.stt}",
                     text=(
                         f"“{short(task.title)}” is due {', '.join(task.shown)} here and "
-                        f"{', '.join(first.shown)} in annex row {first.stt}"
+                        f"{', '.join(first.shown)} in {table} {first.stt}"
                     ),
                 )
                 break
@@ -113,7 +115,12 @@ def _matching(clause: str, context: str, tasks: list[AnnexTask]) -> list[AnnexTa
 
 
 def check_deadlines(
-    text: PlanText, tasks: list[AnnexTask], path: str, labels: list[str], findings: list[Finding]
+    text: PlanText,
+    tasks: list[AnnexTask],
+    path: str,
+    labels: list[str],
+    findings: list[Finding],
+    table: str = "annex row",
 ) -> None:
     """Kind 4 between the body and the annex: a clause that sets a date for a task the annex
     also dates, with another date; two clauses on the unit's (or its departments') plan
@@ -130,7 +137,7 @@ def check_deadlines(
                 for day, shown in zip(dated.dates, dated.shown, strict=True):
                     if not any(same_day(day, d) for d in due):
                         rows = ", ".join(
-                            f"annex row {t.stt}: {', '.join(t.shown)}" for t in candidates
+                            f"{table} {t.stt}: {', '.join(t.shown)}" for t in candidates
                         )
                         findings.append(
                             Finding(
@@ -161,11 +168,11 @@ def check_deadlines(
 # -- kind 5: a lead listed as its own coordinator --------------------------------------------
 
 
-def check_leads(rows: list[AnnexRow], path: str) -> Iterator[Finding]:
+def check_leads(rows: list[AnnexRow], path: str, table: str = "annex row") -> Iterator[Finding]:
     """Kind 5: the chủ trì (lead) of a row is not also among its phối hợp (coordinating)."""
     last = ""
     for row in rows:
-        label = f"annex row {row.stt}" if row.stt.strip() else f"annex row {last} (continued)"
+        label = f"{table} {row.stt}" if row.stt.strip() else f"{table} {last} (continued)"
         last = row.stt.strip() or last
         lead = name_form(row.lead)
         coordinating = name_form(row.coordinating)
