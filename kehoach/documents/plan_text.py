@@ -12,7 +12,9 @@ returned as the template lays them out (``templates/docx/scaffold.py``):
 * after the page break, the annex: its title, caption and task rows (PHỤ LỤC).
 
 Each table is found by what it holds ("Số:", "Nơi nhận:", the "TT | Nhiệm vụ" header row), not
-by its position, so a draft a clerk reshaped a little still reads.
+by its position, and a task table's columns by their headers, so a draft a clerk reshaped a
+little still reads; so does a ward section's task list (DANH SÁCH NHIỆM VỤ), which has no
+header table and its table of tasks amid its text.
 
 Only ``word/document.xml`` is read, and it is scanned for the few WordprocessingML tags that
 carry text and structure (paragraph, table, row, cell, run, text, tab, break, bold) instead of
