@@ -41,12 +41,16 @@ _GROUP = re.compile(
     r"^các (" + "|".join(sorted(map(re.escape, _GROUPS), key=len, reverse=True)) + r")\b(.*)$"
 )
 _SUBORDINATES = re.compile(r"^ubnd các ((?:[^,]+)(?:(?:,| và) [^,]+)*?)(?: trên địa bàn .*)?$")
-# Nouns after which "của <higher unit>" names that unit's document or direction, not the
-# issuer: "Kế hoạch CCHC của Quận", "theo yêu cầu của Thành phố", "chuyên trang CCHC của
-# Thành phố", "giai đoạn 2021 – 2025 của Thành phố" (its programme).
+# Nouns after which "của <higher unit>" names what is that unit's, not the issuer's: its
+# documents and directions ("Kế hoạch CCHC của Quận", "theo yêu cầu của Thành phố",
+# "giai đoạn 2021 – 2025 của Thành phố": its programme), its channels ("chuyên trang CCHC
+# của Thành phố"), its budget, its data and systems ("Cơ sở dữ liệu của Thành phố"), the
+# indices measured for it ("PAPI của Thành phố"), its circumstances ("thực tiễn của Thành
+# phố", of the capital).
 _DOCUMENT_NOUNS = (
     "kế hoạch", "chương trình", "văn bản", "chỉ đạo", "yêu cầu", "hướng dẫn", "quyết định",
     "chỉ thị", "nghị quyết", "đề án", "chuyên trang", "báo chí", "giai đoạn", "ngân sách",
+    "cơ sở dữ liệu", "hệ thống", "chỉ số", "papi", "thực tiễn", "đặc thù",
 )  # fmt: skip
 _NUMBERED = re.compile(r"^(\d+)\.\s+(.*)$")
 _ROMAN = re.compile(r"^([IVX]+)\.\s+(.*)$")
@@ -178,7 +182,18 @@ def heading_problem(title: str, voice: Voice) -> str | None:
             return None
     if only is None and voice.names_own_kind(title):
         return None  # one of its offices the generated hierarchy does not list
+    if only is not None and _names_its_own_part(t, only):
+        return None  # "Lãnh đạo Phòng", "Ban Giám đốc Sở": a department's own plan
     return _whose(t, voice)
+
+
+def _names_its_own_part(t: str, department: Unit) -> bool:
+    """Whether a heading in a department's own plan names a part of that department: it
+    ends with the department's kind word or name ("Lãnh đạo Phòng", "Công chức Phòng",
+    "Ban Giám đốc Sở", "Các phòng, đơn vị thuộc Sở", "Các bộ phận, công chức Văn phòng")
+    and names no administrative unit."""
+    ends = (name_form(department.kind.word), name_form(department.name))
+    return any(t.endswith(" " + e) for e in ends) and not _kinds_in(t)
 
 
 def _kinds_in(text: str) -> list[str]:
