@@ -16,6 +16,7 @@ from hierarchy.yamlfile import HierarchyFile
 from kehoach.cascade.manifest import plan_folder
 from kehoach.cli import (
     cascade_cmd,
+    draft_cmd,
     hierarchy_cmd,
     plan_cmd,
     server_cmd,
@@ -35,6 +36,7 @@ app.add_typer(hierarchy_cmd.app, name="hierarchy")
 app.add_typer(plan_cmd.app, name="plan")
 app.add_typer(template_cmd.app, name="template")
 app.command()(cascade_cmd.cascade)
+app.add_typer(draft_cmd.app, name="draft")
 app.add_typer(status_cmd.app, name="status")
 app.command()(status_cmd.sheets)
 app.command()(status_cmd.rollup)
