@@ -35,12 +35,14 @@ from hierarchy.sources import load_hierarchy
 from hierarchy.units import Level
 from kehoach.cascade.drafting import SubtreeJob, draft_subtrees, write_drafts
 from kehoach.cascade.journal import BatchResult
+from kehoach.cascade.lint import lint_folder
+from kehoach.cascade.lint.findings import LintReport
 from kehoach.cascade.partition import slice_for
 from kehoach.cascade.rules import CascadeSettings, Draft
 from kehoach.cascade.run import CascadeOutcome, Run, prepare, running
 from kehoach.io.processes import guard_worker
 from kehoach.io.writing import OutputError
-from kehoach.plan.model import load_plan
+from kehoach.plan.model import Plan, load_plan
 
 ProgressHook = Callable[[int, int, str], None]
 #: Set by an in-process caller (the CLI) to follow progress: (done, total, message).
@@ -94,6 +96,12 @@ def write_drafts_task(
 ) -> BatchResult:
     """Render and write drafts the flow derived itself (the top of the hierarchy)."""
     return write_drafts(drafts, h, folder, template, recorded)
+
+
+@task(name="lint-drafts", cache_policy=NO_CACHE)
+def lint_drafts_task(folder: Path, plan: Plan, h: Hierarchy) -> LintReport:
+    """Read every draft of the plan folder back and check it (:mod:`kehoach.cascade.lint`)."""
+    return lint_folder(folder, plan=plan, hierarchy=h)
 
 
 # Writes are idempotent, so a task that hit a transient I/O error is simply run again.
@@ -172,6 +180,7 @@ def cascade_flow(
     workers: int = WORKERS,
     template: Path | None = None,
     signers: Path | None = None,
+    lint: bool = True,
 ) -> CascadeOutcome:
     """Cascade a plan into a draft plan (DOCX) for every unit below its issuer.
 
@@ -193,6 +202,7 @@ def cascade_flow(
         template: The DOCX template (docxtpl); empty = the default ke-hoach.docx.
         signers: Who signs for each unit, a YAML or CSV file (unit id → authority, title,
             name); empty = as the hierarchy has them, with the names left blank.
+        lint: Check every draft of the plan folder afterwards (kehoach draft lint).
     """
     logger = get_run_logger()
     began = time.perf_counter()
@@ -216,6 +226,11 @@ def cascade_flow(
         if run.swept:
             logger.warning("Removed %d temporary files an interrupted run left", run.swept)
         outcome = run.finish(_draft(run, workers, plan.name))
+        if lint:
+            report = lint_drafts_task(prepared.folder, opaque(parent_plan), opaque(h))
+            outcome = outcome.checked(report)
+            for line in report.findings[:20]:
+                logger.warning("Draft check: %s", line.line)
     outcome = outcome.model_copy(update={"seconds": round(time.perf_counter() - began, 2)})
     logger.info(
         "Drafted %s", ", ".join(f"{n} at level {k}" for k, n in outcome.drafts_per_level.items())
@@ -226,6 +241,12 @@ def cascade_flow(
         )
     _artifacts(outcome, prepared.folder.name, prepared.folder.parent.name)
     return outcome
+
+
+def _findings(counts: dict[str, int]) -> str:
+    """ "0 findings", "3 findings (two-deadlines: 3)"."""
+    kinds = ", ".join(f"{k}: {n}" for k, n in counts.items() if n)
+    return f"{sum(counts.values())} findings" + (f" ({kinds})" if kinds else "")
 
 
 def _artifacts(outcome: CascadeOutcome, hierarchy_key: str, plan_key: str) -> None:
@@ -242,6 +263,12 @@ def _artifacts(outcome: CascadeOutcome, hierarchy_key: str, plan_key: str) -> No
         key=f"cascade-drafts-{key}",
         description=f"Drafts per level for {outcome.plan.number or outcome.plan.summary}",
     )
+    if outcome.lint:
+        create_table_artifact(
+            [{"finding": k, "drafts": n} for k, n in outcome.lint.items()],
+            key=f"cascade-lint-{key}",
+            description="The draft checker's findings per kind (kehoach draft lint)",
+        )
     folder = Path(outcome.folder).resolve()
     create_markdown_artifact(
         f"# Cascade {outcome.plan.number or ''}\n\n{outcome.plan.summary}\n\n"
@@ -251,6 +278,7 @@ def _artifacts(outcome: CascadeOutcome, hierarchy_key: str, plan_key: str) -> No
         f"- of units no longer in the hierarchy (left in place): {len(outcome.stale)}\n"
         f"- folder: `{folder}`; manifest: `{folder / 'manifest.json'}`\n"
         f"- coverage warnings: {len(outcome.coverage)}\n"
+        f"- draft check: {_findings(outcome.lint)}\n"
         + "".join(f"- template warning: {w}\n" for w in outcome.template_warnings),
         key=f"cascade-summary-{key}",
     )

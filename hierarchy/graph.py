@@ -263,8 +263,12 @@ class Hierarchy:
         return [u for u in self.children(unit_id) if u.is_department]
 
     def parent(self, unit_id: str) -> Unit | None:
+        """The unit above; None at the top, also at the top of a subtree (its parent is not
+        in it), so code that reads a whole hierarchy reads a subtree too."""
         parent_id = self.unit(unit_id).parent
-        return self.unit(parent_id) if parent_id is not None else None
+        if parent_id is None or parent_id not in self.graph:
+            return None
+        return self.unit(parent_id)
 
     def path(self, unit_id: str) -> list[Unit]:
         """Units from the root down to ``unit_id`` inclusive."""

@@ -28,6 +28,8 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
         app, ["demo", "--examples", str(EXAMPLES), "--out", str(out), "--db", db]
     )
     assert result.exit_code == 0, result.output
+    # every draft of both cascades read back by the draft checker (issue 12's "done when")
+    assert result.output.count("draft check: 0 findings") == 2, result.output
     folder = plan_dir(out, EXAMPLES / "ha-noi-145-kh-ubnd.yaml")
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     drafts = manifest["drafts"]

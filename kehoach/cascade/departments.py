@@ -26,7 +26,7 @@ from hierarchy.graph import Hierarchy
 from hierarchy.units import Unit, UnitKind
 from kehoach.documents.plan_document import assignee_text
 from kehoach.documents.task_list import TaskListContext, TaskRow
-from kehoach.plan.markers import plain
+from kehoach.plan.markers import plain, with_deadlines
 from kehoach.plan.model import (
     Assignee,
     DocumentRef,
@@ -353,7 +353,8 @@ def department_document(
 ) -> DepartmentDocument:
     """What ``dept`` writes for ``tasks`` (the annex rows of ``committee``'s plan it leads or
     coordinates, deadlines already its own): its plan, and its task list if it has no seal."""
-    duties = addressed(parent_plan, committee, dept, h)
+    mine = {t.id: lower_first(t.deadline.text) for t in tasks}
+    duties = [with_deadlines(d, mine) for d in addressed(parent_plan, committee, dept, h)]
     plan = work_plan(parent_plan, committee, dept, tasks, duties)
     if dept.kind.has_seal:
         return DepartmentDocument(plan, None)

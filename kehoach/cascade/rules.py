@@ -307,19 +307,23 @@ def _recipients(parent: Unit, unit: Unit, h: Hierarchy) -> tuple[Recipient, ...]
     return tuple(out)
 
 
-def _said(texts: tuple[str, ...], speaker: Speaker) -> tuple[str, ...]:
+def _said(
+    texts: tuple[str, ...], speaker: Speaker, only: frozenset[str] | None = None
+) -> tuple[str, ...]:
     """``texts`` re-spoken, less any that say nothing for this unit."""
-    spoken = (revoice(t, speaker) for t in texts)
+    spoken = (revoice(t, speaker, only) for t in texts)
     return tuple(t for t in spoken if plain(t).strip(" .;,"))
 
 
-def _revoiced(sections: tuple[Section, ...], speaker: Speaker) -> tuple[Section, ...]:
+def _revoiced(
+    sections: tuple[Section, ...], speaker: Speaker, only: frozenset[str] | None = None
+) -> tuple[Section, ...]:
     return tuple(
         s.model_copy(
             update={
-                "title": revoice(s.title, speaker) if s.title else None,
-                "paragraphs": _said(s.paragraphs, speaker),
-                "sections": _revoiced(s.sections, speaker),
+                "title": revoice(s.title, speaker, only) if s.title else None,
+                "paragraphs": _said(s.paragraphs, speaker, only),
+                "sections": _revoiced(s.sections, speaker, only),
             }
         )
         for s in sections
@@ -500,10 +504,17 @@ def issuer_unit(plan: Plan, h: Hierarchy) -> Unit:
 def resolve_issuer_plan(plan: Plan, unit: Unit, h: Hierarchy) -> Plan:
     """The issuer's own plan with its roles resolved to its departments where it has them.
 
-    A role the issuer has no department for stays a role (the plan is as it was issued).
+    A role the issuer has no department for stays a role (the plan is as it was issued). Its
+    section III and task titles are spoken by the issuer as the hierarchy stands now: a city
+    plan of 2021 addressed "UBND các quận, huyện, thị xã", and since July 2025 the city's
+    departments read it as addressed to the communes, the committees below the city today.
     """
 
+    children = h.admin_children(unit.id)
+
     def resolve(a: Assignee) -> Assignee:
+        if a.group is Group.UBND_CAP_DUOI and children:
+            return Assignee(group=a.group, label=subordinates_phrase(children))
         if a.role is None or a.unit is not None:
             return a
         dept = next((d for d in h.departments(unit.id) if a.role in d.roles), None)
@@ -520,7 +531,11 @@ def resolve_issuer_plan(plan: Plan, unit: Unit, h: Hierarchy) -> Plan:
         )
         for t in plan.tasks
     )
-    return plan.model_copy(update={"tasks": tasks})
+    speaker, below = speaker_of(unit, h), frozenset({"cap_duoi"})
+    tasks = tuple(t.model_copy(update={"title": revoice(t.title, speaker, below)}) for t in tasks)
+    return plan.model_copy(
+        update={"tasks": tasks, "implementation": _revoiced(plan.implementation, speaker, below)}
+    )
 
 
 class LateTask(BaseModel):

@@ -25,6 +25,7 @@ from hierarchy.graph import Hierarchy
 from hierarchy.units import Unit
 from kehoach.cascade.drafting import SubtreeJob
 from kehoach.cascade.journal import BatchResult, forget_except
+from kehoach.cascade.lint.findings import LintReport
 from kehoach.cascade.manifest import (
     DraftState,
     Manifest,
@@ -134,6 +135,8 @@ class CascadeOutcome(BaseModel):
     stale: list[str]  # paths of drafts of units no longer in the hierarchy (left in place)
     coverage: list[CoverageGap]
     template_warnings: list[str] = []  # the template's ND30 layout problems, each with its fix
+    lint: dict[str, int] = {}  # findings of the draft checker per kind, over the plan folder
+    lint_first: list[str] = []  # the first findings, one line each
     resumed: int = 0  # drafts of batches an earlier (crashed or identical) run had finished
     swept: int = 0  # temporary files a killed run had left, removed
     worker_peak_mb: float = 0.0
@@ -142,6 +145,12 @@ class CascadeOutcome(BaseModel):
     @property
     def total(self) -> int:
         return sum(self.drafts_per_level.values())
+
+    def checked(self, report: LintReport) -> CascadeOutcome:
+        """The outcome with the draft checker's report on the plan folder."""
+        return self.model_copy(
+            update={"lint": report.counts, "lint_first": [f.line for f in report.findings[:5]]}
+        )
 
 
 @dataclass

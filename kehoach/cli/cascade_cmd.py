@@ -25,6 +25,7 @@ def run_cascade(
     template: Path | None = None,
     batch_size: int = 400,
     signers: Path | None = None,
+    lint: bool = True,
 ) -> CascadeOutcome:
     """Run the cascade flow in this process with a Rich progress bar; print the summary."""
     from flows.cascade import cascade_flow, progress_hook
@@ -57,6 +58,7 @@ def run_cascade(
                 template=template,
                 batch_size=batch_size,
                 signers=signers,
+                lint=lint,
             )
         finally:
             progress_hook.reset(token)
@@ -88,6 +90,18 @@ def run_cascade(
         )
     if result.swept:
         console.print(f"removed {result.swept} temporary files an interrupted run left behind")
+    if result.lint:
+        found = sum(result.lint.values())
+        kinds = ", ".join(f"{k}: {n}" for k, n in result.lint.items() if n)
+        colour = "yellow" if found else "green"
+        console.print(
+            f"[{colour}]draft check: {found} findings[/]" + (f" ({kinds})" if kinds else ""),
+            highlight=False,
+        )
+        for line in result.lint_first:
+            console.print(f"  {escape(line)}", highlight=False)
+        if found > len(result.lint_first):
+            console.print(f"  … all of them: kehoach draft lint {result.folder}", highlight=False)
     return result
 
 
@@ -124,6 +138,9 @@ def cascade(
             help="Who signs for each unit: YAML or CSV of unit id → authority, title, name."
         ),
     ] = None,
+    lint: Annotated[
+        bool, typer.Option(help="Check every draft afterwards (as kehoach draft lint does).")
+    ] = True,
     server: Annotated[
         bool, typer.Option("--server", help="Run on the Prefect server (PREFECT_API_URL).")
     ] = False,
@@ -136,10 +153,10 @@ def cascade(
     if server:
         params = {"plan": plan, "hierarchy": hierarchy, "out": out, "to_level": to}
         params |= {"start": start, "template": template, "batch_size": batch_size}
-        params |= {"signers": signers}
+        params |= {"signers": signers, "lint": lint}
         print_triggered("cascade/cascade", params, watch)
         return
-    run_cascade(plan, hierarchy, out, to, start, template, batch_size, signers)
+    run_cascade(plan, hierarchy, out, to, start, template, batch_size, signers, lint)
 
 
 def print_triggered(deployment: str, parameters: dict[str, object], watch: bool) -> None:

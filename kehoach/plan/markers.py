@@ -148,15 +148,19 @@ def _value(speaker: Speaker, key: str, argument: str | None, words: str) -> str 
     return value
 
 
-def revoice(text: str, speaker: Speaker) -> str:
+def revoice(text: str, speaker: Speaker, only: frozenset[str] | None = None) -> str:
     """``text`` spoken by ``speaker``: each marker keeps its key, with the speaker's words.
 
     A marker the speaker has no words for (a role it has no department for, a task it does
-    not carry) keeps the words it had.
+    not carry) keeps the words it had, and so does one whose key is not in ``only`` (an issued
+    plan keeps its own words, but its committees below are those of the hierarchy it is read
+    in).
     """
 
     def swap(m: re.Match[str]) -> str:
         key, argument, words = m.group(1), m.group(2), _words(m.group(3))
+        if only is not None and key not in only:
+            return m.group(0)
         value = _value(speaker, key, argument, words)
         if value is None:
             return m.group(0)
@@ -184,3 +188,16 @@ def said_of_parent(text: str) -> str:
         return f"{{{head}|{words}}}"
 
     return MARKER.sub(up, text)
+
+
+def with_deadlines(text: str, han: Mapping[str, str]) -> str:
+    """``text`` with its task deadlines (``{han:…}``) re-spoken, nothing else: a department
+    repeats its committee's words, but with its own, earlier dates."""
+
+    def swap(m: re.Match[str]) -> str:
+        if m.group(1) != "han" or m.group(2) not in han:
+            return m.group(0)
+        value = _case(plain(text[: m.start()]), han[m.group(2) or ""])
+        return f"{{han:{m.group(2)}|{_escape(value)}}}"
+
+    return MARKER.sub(swap, text)
