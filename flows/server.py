@@ -106,13 +106,25 @@ def stop(process: subprocess.Popen[bytes], grace: float = 20.0) -> None:
         pass
 
 
-def serve_deployments(plan: Path, hierarchy: str, out: Path) -> None:
+def serve_deployments(plan: Path, hierarchy: str, out: Path, api_url: str | None = None) -> None:
     """Register the deployments with the API in ``PREFECT_API_URL`` and run what they start.
 
     Blocks until interrupted. Schedules stay active when it stops (``pause_on_shutdown=False``):
     stopping the operator setup loses nothing.
+
+    ``api_url``: the server just started in this process. Prefect reads its settings from the
+    environment once, when it is imported, so setting ``PREFECT_API_URL`` in ``os.environ``
+    afterwards is not enough: the settings are read again here, and checked. (Without that,
+    ``serve`` fell back to an "ephemeral" API which only worked because it found the real
+    server on the same port, and which timed out on a busy machine.)
     """
     from prefect import serve
+    from prefect.context import refresh_global_settings_context
+    from prefect.settings import PREFECT_API_URL
+
+    refresh_global_settings_context()
+    if api_url is not None and PREFECT_API_URL.value() != api_url:
+        raise ServerError(f"PREFECT_API_URL is {PREFECT_API_URL.value()!r}, not {api_url}")
 
     if not Path("flows/cascade.py").is_file():
         raise ServerError(

@@ -61,7 +61,7 @@ def server(
             )
             from flows.server import serve_deployments
 
-            serve_deployments(plan, hierarchy, out)
+            serve_deployments(plan, hierarchy, out, api_url=config.api_url)
         else:
             process.wait()
     except KeyboardInterrupt:
@@ -93,4 +93,4 @@ def serve(
             f"the Prefect server at {url} does not answer; start it with `kehoach server`"
         )
     os.environ["PREFECT_API_URL"] = url
-    serve_deployments(plan, hierarchy, out)
+    serve_deployments(plan, hierarchy, out, api_url=url)
