@@ -188,8 +188,8 @@ def _generated_numbers(data: bytes) -> list[tuple[str, str]]:
             num_id, counters = par.list_position
             text = "".join(run.text for run in par.runs)
             label = _label(levels, num_id, list(counters)) if num_id is not None else ""
-            if label:  # docx2python's own rendering of the number, then a tab
-                text = text.split("\t", 1)[-1] if "\t" in text else text
+            if num_id is not None:  # docx2python's own rendering: indent tabs, number, tab
+                text = re.sub(r"^\t*[^\t]*\t", "", text, count=1)
             out.append((_clean(text), label))
     return out
 
@@ -306,6 +306,8 @@ def read_text(text: str) -> list[Element]:
 # --- PDF ------------------------------------------------------------------------------------
 
 _MARKER_START = re.compile(r"^(?:[IVX]+\.|\d+(?:\.\d+)*[.)]|[a-zđ]\)|[-–+•])\s")
+_GLUED_NUMBER = re.compile(r"^((?:[IVX]+|\d+)\.|[a-zđ]\))(?=[^\s\d./)])")
+_LONE_MARKER = re.compile(r"^(?:[IVX]+\.|\d+(?:\.\d+)*[.)]|[a-zđ]\)|[-–+•])$")
 _GAP = 24.0  # points between two characters of one line that part two columns
 
 
@@ -314,8 +316,9 @@ def _pieces(line: dict[str, Any]) -> list[list[dict[str, Any]]]:
     chars = [c for c in line.get("chars", []) if c.get("text")]
     pieces: list[list[dict[str, Any]]] = []
     for c in chars:
-        if pieces and c["x0"] - pieces[-1][-1]["x1"] <= _GAP:
-            pieces[-1].append(c)
+        glued = pieces and _LONE_MARKER.match("".join(x["text"] for x in pieces[-1]).strip())
+        if pieces and (c["x0"] - pieces[-1][-1]["x1"] <= _GAP or glued):
+            pieces[-1].append(c)  # a list's number and its text, however wide the tab
         else:
             pieces.append([c])
     return pieces
@@ -341,6 +344,9 @@ def _piece_line(chars: list[dict[str, Any]], width: float) -> _PdfLine:
         text += c["text"]
         prev = c
     visible = [c for c in chars if c["text"].strip()]
+    marker = _MARKER_START.match(_GLUED_NUMBER.sub(r"\1 ", _clean(text)) + " ")
+    if marker and len(visible) > len(marker.group(0).strip()):
+        visible = visible[len(marker.group(0).strip()) :]  # a list's number has its own weight
     bold = bool(visible) and all("bold" in str(c.get("fontname", "")).lower() for c in visible)
     x0 = min(c["x0"] for c in chars)
     return _PdfLine(
@@ -350,11 +356,29 @@ def _piece_line(chars: list[dict[str, Any]], width: float) -> _PdfLine:
         min(c["top"] for c in chars),
         max(c["bottom"] for c in chars),
         bold,
-        x0 > width * 0.45,
+        x0 > width / 2 + 5,  # starts right of the middle: a right cell, not a centred line
     )
 
 
-def _paragraphs(lines: list[_PdfLine], page: int, first: int) -> list[Para]:
+def _lines_joined(lines: list[str]) -> str:
+    """Wrapped lines as one text: a space between them, none after a hyphen that follows a
+    word ("2021-" / "2030": the line broke at the hyphen of "2021-2030")."""
+    text = lines[0] if lines else ""
+    for line in lines[1:]:
+        text += line if re.search(r"\w-$", text) else f" {line}"
+    return text
+
+
+@dataclass(frozen=True)
+class _Run:
+    """A page's paragraphs, and whether they go on from the page before and to the next."""
+
+    paras: list[Para]
+    continues: bool  # the first line goes on with the paragraph the page before left open
+    open_end: bool  # the last line runs to the right margin: its paragraph may go on
+
+
+def _paragraphs(lines: list[_PdfLine], page: int, first: int) -> _Run:
     """Lines of one page joined into paragraphs: a paragraph ends where a line stops short of
     the right margin, and starts at an indented line, a list marker, a change of column or of
     weight, or after a wider gap."""
@@ -366,11 +390,18 @@ def _paragraphs(lines: list[_PdfLine], page: int, first: int) -> list[Para]:
     texts: list[str] = []
     start = first
 
+    def starts_item(ln: _PdfLine) -> bool:
+        # a number or letter starts an item; a dash only where indented or after a short
+        # line (a wrapped "giai đoạn 2021 – 2025" may put one first)
+        return bool(_MARKER_START.match(ln.text)) and ln.text[:1] not in "-–+•"
+
     def close(at: int) -> None:
         nonlocal texts
+        if texts:  # a list's number set off by a narrow tab reads "I.MỤC": part them
+            texts[0] = _GLUED_NUMBER.sub(r"\1 ", texts[0])
         if texts and prev is not None:
             out.append(
-                Para(_clean(" ".join(texts)), f"page {page}, line {at}", prev.bold, prev.right)
+                Para(_clean(_lines_joined(texts)), f"page {page}, line {at}", prev.bold, prev.right)
             )
         texts = []
 
@@ -379,7 +410,7 @@ def _paragraphs(lines: list[_PdfLine], page: int, first: int) -> list[Para]:
             prev is None
             or ln.right != prev.right
             or ln.bold != prev.bold
-            or bool(_MARKER_START.match(ln.text))
+            or starts_item(ln)
             or prev.x1 < right - 30
             or ln.x0 > left + 12
             or ln.top - prev.bottom > 1.2 * (prev.bottom - prev.top)
@@ -390,7 +421,15 @@ def _paragraphs(lines: list[_PdfLine], page: int, first: int) -> list[Para]:
         texts.append(ln.text)
         prev = ln
     close(start)
-    return out
+    head = lines[0] if lines else None
+    return _Run(
+        out,
+        continues=head is not None
+        and not head.right
+        and not starts_item(head)
+        and head.x0 <= left + 12,
+        open_end=prev is not None and not prev.right and prev.x1 >= right - 30,
+    )
 
 
 def read_pdf(path: Path) -> list[Element]:
@@ -409,6 +448,7 @@ def read_pdf(path: Path) -> list[Element]:
                     where=path,
                 )
             tables = 0
+            open_end = False  # the last paragraph so far may go on on the next page
             for number, page in enumerate(pdf.pages, start=1):
                 found = page.find_tables()
                 boxes = [t.bbox for t in found]
@@ -432,7 +472,8 @@ def read_pdf(path: Path) -> list[Element]:
                 for table in found:
                     tables += 1
                     rows = tuple(
-                        tuple(_clean(cell or "") for cell in row) for row in table.extract()
+                        tuple(_clean(_lines_joined((cell or "").split("\n"))) for cell in row)
+                        for row in table.extract()
                     )
                     items.append((table.bbox[1], Grid(rows, f"page {number}, table {tables}")))
                 # paragraphs between tables are joined among themselves only
@@ -450,9 +491,19 @@ def read_pdf(path: Path) -> list[Element]:
                 for _, item in sorted(items, key=lambda pair: pair[0]):
                     if isinstance(item, Grid):
                         out.append(item)
-                    else:
-                        out += _paragraphs(item, number, line_no)
-                        line_no += len(item)
+                        open_end = False
+                        continue
+                    run = _paragraphs(item, number, line_no)
+                    line_no += len(item)
+                    paras = run.paras
+                    last = out[-1] if out else None
+                    if open_end and run.continues and paras and isinstance(last, Para):
+                        # a paragraph the page break cut: the page before ended on a full line
+                        merged = _lines_joined([last.text, paras[0].text])
+                        out[-1] = Para(merged, last.where, last.bold, last.right)
+                        paras = paras[1:]
+                    out += paras
+                    open_end = run.open_end
     except (PDFSyntaxError, PdfminerException) as exc:
         raise ImportError_(f"not a readable PDF: {exc}", where=path) from None
     return out

@@ -41,7 +41,7 @@ from kehoach.documents.importing.bodies import (
 from kehoach.documents.importing.sources import Element, Grid, ImportError_, Para, is_annex_header
 from kehoach.documents.plan_text import annex_column
 from kehoach.plan.deadline import Deadline, Quota, QuotaPeriod, Recurrence, parse_deadline
-from kehoach.plan.markers import Speaker
+from kehoach.plan.markers import Speaker, plain
 from kehoach.plan.model import Assignee, DocumentRef, Plan, Section
 from kehoach.plan.wording import upper_first
 
@@ -470,6 +470,10 @@ def _tasks(
             cells = {c: v for c, v in zip(columns, row, strict=False) if c is not None}
             if not any(row):
                 continue
+            if tasks and not any(cells.get(c) for c in ("stt", "lead", "deadline")):
+                # the rest of the row above, carried over a page break
+                _carry_over(tasks[-1], cells, issuing, speaker, r, where)
+                continue
             title, stt = cells.get("title", ""), cells.get("stt", "")
             if not title:
                 r.warn(where, f"an annex row without a task, not imported: {' | '.join(row)!r}")
@@ -511,6 +515,20 @@ def _tasks(
                 task["stt"] = printed
             tasks.append(task)
     return tasks
+
+
+def _carry_over(
+    task: dict[str, Any], cells: dict[str, str], issuing: Issuing | None,
+    speaker: Speaker | None, r: _Reading, where: str,
+) -> None:  # fmt: skip
+    """A row's cells that went on to the next page, joined to the row they belong to."""
+    if title := cells.get("title"):
+        joined = f"{plain(task['title'])} {title}"
+        task["title"] = mark(joined, speaker)
+        task["quota"] = _quota(joined, task["deadline"])
+        task["issues_plan"] = bool(_ISSUES_PLAN.search(joined))
+    if more := cells.get("coordinating"):
+        task["coordinating"] = (*task["coordinating"], *_assignees(more, issuing, r, where))
 
 
 # --- the whole plan -------------------------------------------------------------------------
@@ -610,7 +628,7 @@ def build_plan(elements: list[Element], where: str, hierarchy: Hierarchy | None)
     parts: list[tuple[str, Para, list[Para]]] = []
     for p in body_paras:
         m = _ROMAN.match(p.text)
-        if m and (p.bold is True or (p.bold is None and _is_upper(m.group(2)))):
+        if m and (p.bold is True or _is_upper(m.group(2))):
             parts.append((m.group(2), p, []))
         elif parts:
             parts[-1][2].append(p)
@@ -654,6 +672,8 @@ def build_plan(elements: list[Element], where: str, hierarchy: Hierarchy | None)
                 state = "caption"
             else:
                 annex_title.append(text)
+        elif state == "caption" and caption is not None and not caption.endswith(")"):
+            caption += f" {text}"  # a caption wrapped at the blanks left for the number
         else:
             r.warn(e.where, f"after the annex table, not imported: {text!r}")
 
