@@ -10,6 +10,7 @@ bookkeeping and no document prints them.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import subprocess
@@ -79,6 +80,12 @@ def _drafts(plan: Path, h: Hierarchy, start: str | None = None) -> list[tuple[An
     return [
         (d, render_draft(d)) for level in cascade(load_plan(plan), h, start=start) for d in level
     ]
+
+
+def _draft_of(unit_id: str, h: Hierarchy) -> tuple[Any, bytes]:
+    """The draft of ``unit_id`` below 67/KH-UBND, and its DOCX."""
+    drafts = _drafts(EXAMPLES / "hoang-mai-67-kh-ubnd.yaml", h)
+    return next((d, b) for d, b in drafts if d.unit.id == unit_id)
 
 
 def _round_trip(drafts: list[tuple[Any, bytes]], h: Hierarchy, tmp_path: Path) -> dict[str, int]:
@@ -373,11 +380,7 @@ def test_a_draft_printed_to_pdf_imports_back(tmp_path: Path) -> None:
     """Yên Sở's draft of 67/KH-UBND as the product writes it (header and signature in
     two-column tables), printed to PDF: the same plan as the DOCX gives."""
     h = load_hierarchy(HOANG_MAI)
-    draft, data = next(
-        (d, b)
-        for d, b in _drafts(EXAMPLES / "hoang-mai-67-kh-ubnd.yaml", h)
-        if d.unit.id == "00340"
-    )
+    draft, data = _draft_of("00340", h)
     docx = tmp_path / "00340.docx"
     docx.write_bytes(data)
     result = import_plan(to_pdf(docx, tmp_path), h)
@@ -407,3 +410,204 @@ def test_a_scanned_pdf_is_refused_in_one_line(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and str(pdf) in lines[0] and "no text layer" in lines[0]
     assert not out.exists()
+
+
+# --- a draft a clerk filled in, in Word and in LibreOffice ------------------------------------
+
+
+def _filled_in(draft_docx: Path, out: Path) -> Path:
+    """What a clerk does before signing (README "typing the number and date"): the number in
+    "Số:", the dateline's day and month, the annex caption, and the signer's name in the
+    blank under the signature — edited in the document with python-docx, as Word would."""
+    import docx
+
+    document = docx.Document(str(draft_docx))
+
+    def paragraphs() -> Any:
+        yield from document.paragraphs
+        for table in document.tables:
+            for row in table.rows:
+                for cell in row.cells:
+                    yield from cell.paragraphs
+
+    for p in paragraphs():
+        for run in p.runs:
+            run.text = (
+                run.text.replace("Số:      /KH-UBND", "Số: 12/KH-UBND")
+                .replace("ngày      tháng      năm 2024", "ngày 21 tháng 02 năm 2024")
+                .replace("số      /KH-UBND", "số 12/KH-UBND")
+            )
+    signature = next(t for t in document.tables if t.cell(0, 0).text.startswith("Nơi nhận"))
+    signature.cell(0, 1).paragraphs[-1].add_run("Nguyễn Văn An").bold = True
+    document.save(str(out))
+    return out
+
+
+def _tran_phu(tmp_path: Path) -> tuple[Plan, Path, Hierarchy]:
+    h = load_hierarchy(HOANG_MAI)
+    draft, data = _draft_of("00337", h)
+    (tmp_path / "draft.docx").write_bytes(data)
+    filled = _filled_in(tmp_path / "draft.docx", tmp_path / "00337-issued.docx")
+    signer = draft.plan.signer.model_copy(update={"name": "Nguyễn Văn An"})
+    issued = draft.plan.model_copy(
+        update={"number": 12, "date": dt.date(2024, 2, 21), "signer": signer}
+    )
+    return issued, filled, h
+
+
+def test_a_draft_a_clerk_filled_in_imports_as_the_issued_plan(tmp_path: Path) -> None:
+    """Number, date and the signer's name typed into Trần Phú's draft: the issued plan."""
+    issued, filled, h = _tran_phu(tmp_path)
+    result = import_plan(filled, h)
+    assert result.plan.number_symbol == "12/KH-UBND"
+    assert result.plan.date == dt.date(2024, 2, 21)
+    assert result.plan.signer.name == "Nguyễn Văn An"
+    assert_same_plan(result.plan, issued, "00337 filled in")
+    assert result.warnings == ()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice not installed")
+def test_a_filled_in_draft_saved_by_libreoffice_imports_the_same(tmp_path: Path) -> None:
+    """The same draft saved again by LibreOffice (its own XML, runs and zip layout)."""
+    assert SOFFICE is not None
+    issued, filled, h = _tran_phu(tmp_path)
+    out = tmp_path / "lo"
+    profile = f"-env:UserInstallation=file://{tmp_path / 'profile'}"
+    subprocess.run(
+        [SOFFICE, profile, "--headless", "--convert-to", "docx", "--outdir", str(out), str(filled)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    result = import_plan(out / filled.name, h)
+    assert_same_plan(result.plan, issued, "00337 saved by LibreOffice")
+    assert result.warnings == ()
+
+
+# --- seed 004 (145/KH-UBND, partial) --------------------------------------------------------
+
+
+def test_seed_145_imports_the_parts_it_has() -> None:
+    """Seed 004 is the start of Hà Nội's 145/KH-UBND copied from a portal (metadata lines
+    before it, cut off inside II.2.c): its header, summary, citations, I. and the first items
+    of II. import as examples/ha-noi-145-kh-ubnd.yaml has them; the portal's lines and what
+    is missing (the signer, the annex) are warnings."""
+    result = import_plan(SEED_145)
+    got, want = result.plan, load_plan(EXAMPLES / "ha-noi-145-kh-ubnd.yaml")
+    assert (got.number, got.date, got.place, got.term) == (145, want.date, "Hà Nội", want.term)
+    assert (got.issuer.name, got.issuer.body) == (want.issuer.name, want.issuer.body)
+    # capitals read back in the case the text writes them ("Cải cách", "Thành phố")
+    assert plain(got.summary).casefold() == plain(want.summary).casefold()
+    assert got.references == want.references and got.preamble == want.preamble
+    assert [plain(p) for p in got.purposes] == [plain(p) for p in want.purposes]
+    assert [plain(p) for p in got.requirements] == [plain(p) for p in want.requirements]
+    assert [s.title for s in got.content] == [s.title for s in want.content][:2]
+    first, second = got.content
+    assert [plain(p) for p in first.paragraphs] == [plain(p) for p in want.content[0].paragraphs]
+    for mine, theirs in zip(second.sections[:2], want.content[1].sections, strict=False):
+        assert mine.title == theirs.title
+        assert [plain(p) for p in mine.paragraphs] == [plain(p) for p in theirs.paragraphs]
+    assert second.sections[2].paragraphs[-1] == "[...]"  # where the copy stops, kept
+    wheres = {w.where for w in result.warnings}
+    assert {"line 3", "line 8", "summary", "signature block", "annex"} <= wheres
+    assert got.tasks == ()
+
+
+# --- what cannot be mapped is kept, with its place --------------------------------------------
+
+
+def test_an_unknown_body_or_deadline_in_the_annex_is_kept_with_its_row(tmp_path: Path) -> None:
+    text = SEED_55.read_text(encoding="utf-8")
+    text = text.replace(
+        "\tBộ phận Văn hóa và Thông tin\tBộ phận Một cửa\tTrong năm 2024",
+        "\tBộ phận Văn hóa và Thông tin\tBan Chỉ đạo Đề án 06, Bộ phận Một cửa\tTrong năm 2024",
+    ).replace("Định kỳ hàng quý", "Khi có yêu cầu")
+    path = tmp_path / "55-changed.txt"
+    path.write_text(text, encoding="utf-8")
+    result = import_plan(path)
+    task2 = next(t for t in result.plan.tasks if t.id == "2")
+    assert [c.label for c in task2.coordinating] == ["Ban Chỉ đạo Đề án 06", "Bộ phận Một cửa"]
+    assert task2.coordinating[0].unit == "Ban Chỉ đạo Đề án 06"  # kept under its name
+    assert task2.coordinating[1].role == "mot-cua"
+    task4 = next(t for t in result.plan.tasks if t.id == "4")
+    assert task4.deadline.text == "Khi có yêu cầu" and task4.deadline.due == dt.date(2024, 12, 31)
+    rows = {w.where: w.what for w in result.warnings}
+    (row2,) = [w for w in rows if w.endswith("row 4")]
+    assert "Ban Chỉ đạo Đề án 06" in rows[row2]
+    (row4,) = [w for w in rows if w.endswith("row 6")]
+    assert "Khi có yêu cầu" in rows[row4]
+
+
+def test_an_unknown_part_and_addressee_are_kept_as_text(tmp_path: Path) -> None:
+    text = SEED_55.read_text(encoding="utf-8")
+    text = text.replace("5. Bộ phận Tư pháp", "5. Hội Cựu chiến binh phường").replace(
+        "IV. KINH PHÍ THỰC HIỆN", "IV. CHẾ ĐỘ BÁO CÁO\n\nBáo cáo hằng quý.\n\nV. KINH PHÍ THỰC HIỆN"
+    )
+    path = tmp_path / "55-changed.txt"
+    path.write_text(text, encoding="utf-8")
+    result = import_plan(path)
+    last = result.plan.implementation[-1]
+    assert last.title == "Hội Cựu chiến binh phường" and last.assignee is None
+    assert result.plan.content[-1].title == "CHẾ ĐỘ BÁO CÁO"
+    assert result.plan.content[-1].paragraphs == ("Báo cáo hằng quý.",)
+    assert result.plan.budget  # the part after it is still read
+    whats = [w.what for w in result.warnings]
+    assert any("Hội Cựu chiến binh phường" in w for w in whats)
+    assert any("CHẾ ĐỘ BÁO CÁO" in w for w in whats)
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def test_plan_import_writes_a_plan_file_that_checks(tmp_path: Path) -> None:
+    out = tmp_path / "55.yaml"
+    seed = _seed_text(tmp_path)
+    result = runner.invoke(
+        app, ["plan", "import", str(seed), "-o", str(out), "--hierarchy", str(HOANG_MAI)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "55/KH-UBND" in result.stdout and "8 tasks" in result.stdout
+    assert "warning:" in result.stderr  # the signer's authority, from the hierarchy
+    assert out.read_text(encoding="utf-8").startswith("# Imported from 55-kh-ubnd.txt")
+    assert load_plan(out) == import_plan(seed, load_hierarchy(HOANG_MAI)).plan
+    checked = runner.invoke(app, ["plan", "check", str(out)])
+    assert checked.exit_code == 0, checked.output
+    again = runner.invoke(app, ["plan", "import", str(seed), "-o", str(out)])
+    assert again.exit_code == 1 and "exists" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("plan.docx", b"not a zip", "not a readable .docx"),
+        ("plan.pdf", b"%PDF-1.4 broken", "not a readable PDF"),
+        ("plan.pdf", b"hello", "not a PDF"),
+        ("plan.txt", "Xin chào".encode("utf-16"), "not UTF-8"),
+        ("plan.txt", "Một đoạn văn bản\n".encode(), "not a plan"),
+        ("plan.odt", b"x", "give a .docx, .pdf or .txt"),
+    ],
+)
+def test_bad_input_is_one_line_naming_the_file(
+    tmp_path: Path, name: str, data: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    out = tmp_path / "plan.yaml"
+    result = runner.invoke(app, ["plan", "import", str(path), "-o", str(out)])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(path) in lines[0] and message in lines[0], lines
+    assert not out.exists()
+
+
+def test_a_task_list_is_refused_as_not_a_plan(tmp_path: Path) -> None:
+    """A ward section's DANH SÁCH NHIỆM VỤ: not an ND 30 plan, said in one line."""
+    h = load_hierarchy(HOANG_MAI)
+    _, data = next(
+        (d, b) for d, b in _drafts(EXAMPLES / "hoang-mai-67-kh-ubnd.yaml", h) if d.task_list
+    )
+    path = tmp_path / "section.docx"
+    path.write_bytes(data)
+    result = runner.invoke(app, ["plan", "import", str(path)])
+    assert result.exit_code == 1 and "DANH SÁCH NHIỆM VỤ" in result.stderr

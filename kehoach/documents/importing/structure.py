@@ -157,18 +157,31 @@ def _joined(elements: list[Element]) -> list[Element]:
 
 
 def _sentence_case(summary: str, context: str) -> str:
-    """A summary printed in capitals, in the case the plan's own text writes its words
-    (the model keeps the summary in sentence case; "HÀ NỘI" is "Hà Nội" in the text)."""
-    seen: Counter[str] = Counter(w for w in re.findall(r"\w+", context) if not _is_upper(w))
-    words = []
-    for i, word in enumerate(summary.split(" ")):
-        core = re.sub(r"\W", "", word)
-        lower, title = core.lower(), core[:1].upper() + core[1:].lower()
-        pick = title if seen[title] > seen[lower] else lower
+    """A summary printed in capitals, in the case the plan's own text writes its words (the
+    model keeps the summary in sentence case; "HÀ NỘI" is "Hà Nội" in the text): each word
+    as the text writes it between the same neighbours, else alone, else in lower case."""
+    tokens = [t for t in re.findall(r"\w+", context) if not _is_upper(t) or len(t) == 1]
+    seen: dict[tuple[str, ...], Counter[str]] = {}
+    for i, token in enumerate(tokens):
+        before = tokens[i - 1].lower() if i else ""
+        after = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+        for key in ((before, token.lower(), after), (token.lower(), after), (token.lower(),)):
+            seen.setdefault(key, Counter())[token] += 1
+    words = summary.split(" ")
+    cores = [re.sub(r"\W", "", w).lower() for w in words]
+    out = []
+    for i, (word, core) in enumerate(zip(words, cores, strict=True)):
+        before = cores[i - 1] if i else ""
+        after = cores[i + 1] if i + 1 < len(cores) else ""
+        pick = core
+        for key in ((before, core, after), (core, after), (core,)):
+            if key in seen:
+                pick = seen[key].most_common(1)[0][0]
+                break
         if i == 0:
             pick = upper_first(pick)
-        words.append(word.replace(core, pick) if core else word)
-    return " ".join(words)
+        out.append(re.sub(r"\w+", pick, word, count=1) if core else word)
+    return " ".join(out)
 
 
 # --- the header -----------------------------------------------------------------------------
@@ -553,8 +566,8 @@ def _issuer_name(lines: list[str], superior: str | None, preamble: str, caption:
         candidates.append(m.group(1).strip())
     own = " ".join(lines)
     printed = upper_vi(own).replace("ỦY BAN NHÂN DÂN", "UBND").replace("UỶ BAN NHÂN DÂN", "UBND")
-    for c in candidates:
-        if not lines or name_key(c) == name_key(printed):
+    for c in candidates:  # as the header names it, or short of its name ("UBND Thành phố")
+        if not lines or name_key(printed).startswith(name_key(c)):
             return c
     if lines and superior is None and lines[0] in {"ỦY BAN NHÂN DÂN", "UỶ BAN NHÂN DÂN"}:
         rest = " ".join(lines[1:])
