@@ -305,33 +305,35 @@ def _spans(text: str, rules: list[_Rule]) -> Iterator[tuple[int, int, str]]:
             yield m.start(rule.group), m.end(rule.group), rule.head
 
 
-def mark(text: str, speaker: Speaker | None) -> str:
-    """``text`` with the issuer's self-references marked; unchanged where none is found.
+class SelfReferences:
+    """Marks the issuer's self-references in its plan's texts (the patterns built once for
+    an import: a plan has a few hundred texts)."""
 
-    A text that already has markers (a plan written with them) or holds a marker's special
-    characters is left as it is.
-    """
-    if speaker is None or _MARKER_CHARS.search(text):
-        return text
-    rules = _rules(speaker)
-    protected = _protected(text)
-    taken: list[tuple[int, int, str]] = []
-    for start, end, head in _spans(text, rules):
-        if any(a < end and start < b for a, b in protected):
-            continue
-        if any(a < end and start < b for a, b, _ in taken):
-            continue
-        if head.startswith("phong") and any(
-            a <= start and end <= b for a, b, h in taken if h == head
-        ):
-            continue
-        taken.append((start, end, head))
-    if not taken:
-        return text
-    out, at = [], 0
-    for start, end, head in sorted(taken):
-        out.append(text[at:start])
-        out.append(f"{{{head}|{text[start:end]}}}")
-        at = end
-    out.append(text[at:])
-    return "".join(out)
+    def __init__(self, speaker: Speaker | None) -> None:
+        self._rules = _rules(speaker) if speaker is not None else []
+
+    def __call__(self, text: str) -> str:
+        """``text`` with the issuer's self-references marked; unchanged where none is found.
+
+        A text that already has markers (a plan written with them) or holds a marker's
+        special characters is left as it is.
+        """
+        if not self._rules or _MARKER_CHARS.search(text):
+            return text
+        protected = _protected(text)
+        taken: list[tuple[int, int, str]] = []
+        for start, end, head in _spans(text, self._rules):
+            if any(a < end and start < b for a, b in protected):
+                continue
+            if any(a < end and start < b for a, b, _ in taken):
+                continue
+            taken.append((start, end, head))
+        if not taken:
+            return text
+        out, at = [], 0
+        for start, end, head in sorted(taken):
+            out.append(text[at:start])
+            out.append(f"{{{head}|{text[start:end]}}}")
+            at = end
+        out.append(text[at:])
+        return "".join(out)

@@ -180,7 +180,10 @@ def _generated_numbers(data: bytes) -> list[tuple[str, str]]:
     from docx2python import docx2python  # imported here: a draft without lists never needs it
 
     with zipfile.ZipFile(BytesIO(data)) as archive:
-        numbering = archive.read(_NUMBERING).decode("utf-8", "replace")
+        names = archive.namelist()
+        numbering = (
+            archive.read(_NUMBERING).decode("utf-8", "replace") if _NUMBERING in names else ""
+        )
     levels = _list_levels(numbering)
     out: list[tuple[str, str]] = []
     with docx2python(BytesIO(data)) as document:
@@ -203,20 +206,30 @@ def _pars(tree: Any) -> Iterator[Any]:
         yield tree
 
 
-def _has_lists(data: bytes) -> bool:
+_STYLE = re.compile(r'<w:style\b[^>]*w:styleId="([^"]+)"[^>]*>(.*?)</w:style>', re.S)
+
+
+def _has_lists(data: bytes, xml: str) -> bool:
+    """Whether any paragraph is in one of Word's lists: numbered in its own properties, or
+    by its style ("List Number"). A template's unused list definitions do not count, so the
+    product's drafts (numbered in their text) skip docx2python's second reading."""
+    if "<w:numPr" in xml:
+        return True
+    if "<w:pStyle " not in xml:
+        return False
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
-            if _NUMBERING not in archive.namelist():
-                return False
-            return b"<w:num " in archive.read(_NUMBERING)
-    except (zipfile.BadZipFile, OSError):
+            styles = archive.read("word/styles.xml").decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError, OSError):
         return False
+    listed = {sid for sid, body in _STYLE.findall(styles) if "<w:numPr" in body}
+    return any(f'w:pStyle w:val="{sid}"' in xml for sid in listed)
 
 
 def read_docx(data: bytes, where: str) -> list[Element]:
     """A DOCX's paragraphs and tables, with the numbers Word generates put in front."""
     xml = document_xml(data, where)
-    numbers = _generated_numbers(data) if _has_lists(data) else []
+    numbers = _generated_numbers(data) if _has_lists(data, xml) else []
     cursor = 0
 
     def numbered(text: str) -> str:

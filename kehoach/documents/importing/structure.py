@@ -32,16 +32,16 @@ from hierarchy.units import IssuingBody, Signer, name_key, upper_vi
 from kehoach.documents.importing.bodies import (
     OWN_PEOPLE,
     Issuing,
+    SelfReferences,
     committee_name,
     department_name,
     find_issuer,
-    mark,
     resolve,
 )
 from kehoach.documents.importing.sources import Element, Grid, ImportError_, Para, is_annex_header
 from kehoach.documents.plan_text import annex_column
 from kehoach.plan.deadline import Deadline, Quota, QuotaPeriod, Recurrence, parse_deadline
-from kehoach.plan.markers import Speaker, plain
+from kehoach.plan.markers import plain
 from kehoach.plan.model import Assignee, DocumentRef, Plan, Section
 from kehoach.plan.wording import upper_first
 
@@ -283,11 +283,11 @@ class _Sec:
     sections: list[_Sec] = field(default_factory=list)
     assignee: Assignee | None = None
 
-    def model(self, speaker: Speaker | None) -> Section:
+    def model(self, mark: SelfReferences) -> Section:
         return Section(
-            title=mark(self.title, speaker) if self.title else None,
-            paragraphs=tuple(mark(p, speaker) for p in self.paragraphs),
-            sections=tuple(s.model(speaker) for s in self.sections),
+            title=mark(self.title) if self.title else None,
+            paragraphs=tuple(mark(p) for p in self.paragraphs),
+            sections=tuple(s.model(mark) for s in self.sections),
             assignee=self.assignee,
         )
 
@@ -465,7 +465,7 @@ def _assignees(text: str, issuing: Issuing | None, r: _Reading, where: str) -> l
 
 
 def _tasks(
-    grids: list[Grid], issuing: Issuing | None, term_end: int, speaker: Speaker | None,
+    grids: list[Grid], issuing: Issuing | None, term_end: int, mark: SelfReferences,
     r: _Reading,
 ) -> list[dict[str, Any]]:  # fmt: skip
     tasks: list[dict[str, Any]] = []
@@ -485,7 +485,7 @@ def _tasks(
                 continue
             if tasks and not any(cells.get(c) for c in ("stt", "lead", "deadline")):
                 # the rest of the row above, carried over a page break
-                _carry_over(tasks[-1], cells, issuing, speaker, r, where)
+                _carry_over(tasks[-1], cells, issuing, mark, r, where)
                 continue
             title, stt = cells.get("title", ""), cells.get("stt", "")
             if not title:
@@ -517,7 +517,7 @@ def _tasks(
             coordinating = _assignees(cells.get("coordinating", ""), issuing, r, where)
             task: dict[str, Any] = {
                 "id": task_id,
-                "title": mark(title, speaker),
+                "title": mark(title),
                 "lead": lead,
                 "coordinating": tuple(coordinating),
                 "deadline": deadline,
@@ -532,12 +532,12 @@ def _tasks(
 
 def _carry_over(
     task: dict[str, Any], cells: dict[str, str], issuing: Issuing | None,
-    speaker: Speaker | None, r: _Reading, where: str,
+    mark: SelfReferences, r: _Reading, where: str,
 ) -> None:  # fmt: skip
     """A row's cells that went on to the next page, joined to the row they belong to."""
     if title := cells.get("title"):
         joined = f"{plain(task['title'])} {title}"
-        task["title"] = mark(joined, speaker)
+        task["title"] = mark(joined)
         task["quota"] = _quota(joined, task["deadline"])
         task["issues_plan"] = bool(_ISSUES_PLAN.search(joined))
     if more := cells.get("coordinating"):
@@ -712,7 +712,7 @@ def build_plan(elements: list[Element], where: str, hierarchy: Hierarchy | None)
     name = _issuer_name(own_lines, superior, preamble, caption, issuing) or guess
     if not name:
         raise ImportError_("no issuer: neither header lines nor a preamble naming it", where=where)
-    speaker = issuing.speaker if issuing else None
+    mark = SelfReferences(issuing.speaker if issuing else None)
     if not own_lines:
         own_lines = list(issuing.unit.issuing_body.lines) if issuing else [upper_vi(name)]
         if issuing and issuing.unit.issuing_body.superior and not superior:
@@ -755,7 +755,7 @@ def build_plan(elements: list[Element], where: str, hierarchy: Hierarchy | None)
     for extra in titles[1:] + names[:-1]:
         r.warn("signature block", f"not imported: {extra!r}")
 
-    tasks = _tasks(grids, issuing, term[1], speaker, r)
+    tasks = _tasks(grids, issuing, term[1], mark, r)
     if not grids:
         r.warn("annex", "no task annex (PHỤ LỤC with a TT | Nhiệm vụ | … table)")
 
@@ -768,17 +768,17 @@ def build_plan(elements: list[Element], where: str, hierarchy: Hierarchy | None)
             "body": IssuingBody(superior=superior, lines=tuple(own_lines)),
         },
         "place": head.place or (issuing.unit.place if issuing else name),
-        "summary": mark(summary, speaker),
+        "summary": mark(summary),
         "term": {"start": term[0], "end": term[1]},
         "references": refs,
         "preamble": preamble or None,
-        "purposes": tuple(mark(p, speaker) for p in body.purposes),
-        "requirements": tuple(mark(p, speaker) for p in body.requirements),
-        "content": tuple(s.model(speaker) for s in body.content),
-        "forms": tuple(s.model(speaker) for s in body.forms),
-        "implementation": tuple(s.model(speaker) for s in body.implementation),
-        "budget": tuple(mark(p, speaker) for p in body.budget),
-        "closing": mark(_closing(closing), speaker) if closing else None,
+        "purposes": tuple(mark(p) for p in body.purposes),
+        "requirements": tuple(mark(p) for p in body.requirements),
+        "content": tuple(s.model(mark) for s in body.content),
+        "forms": tuple(s.model(mark) for s in body.forms),
+        "implementation": tuple(s.model(mark) for s in body.implementation),
+        "budget": tuple(mark(p) for p in body.budget),
+        "closing": mark(_closing(closing)) if closing else None,
         "tasks": tuple(tasks),
         "recipients": tuple(_recipient(t) for t in recipients),
         "signer": signer,
