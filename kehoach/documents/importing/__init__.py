@@ -10,10 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from hierarchy.graph import Hierarchy
-from kehoach.documents.importing.sources import ImportError_, ScannedPdfError, read_source
+from kehoach.documents.importing.sources import PlanImportError, ScannedPdfError, read_source
 from kehoach.documents.importing.structure import ImportedPlan, ImportWarning, build_plan
-
-PlanImportError = ImportError_
 
 
 def import_plan(path: Path, hierarchy: Hierarchy | None = None) -> ImportedPlan:

@@ -34,11 +34,11 @@ from kehoach.documents.plan_text import Line, Table, document_elements, document
 from kehoach.io.errors import InputFileError, KehoachError
 
 
-class ImportError_(KehoachError):
+class PlanImportError(KehoachError):
     """A received plan cannot be imported (not a readable file, not a plan, a scan)."""
 
 
-class ScannedPdfError(ImportError_):
+class ScannedPdfError(PlanImportError):
     """A PDF with no text layer: its pages are pictures of the paper."""
 
 
@@ -488,7 +488,8 @@ def read_pdf(path: Path) -> list[Element]:
                         tuple(_clean(_lines_joined((cell or "").split("\n"))) for cell in row)
                         for row in table.extract()
                     )
-                    items.append((table.bbox[1], Grid(rows, f"page {number}, table {tables}")))
+                    if rows:
+                        items.append((table.bbox[1], Grid(rows, f"page {number}, table {tables}")))
                 # paragraphs between tables are joined among themselves only
                 groups: list[list[_PdfLine]] = [[]]
                 tops = sorted(t.bbox[1] for t in found)
@@ -518,7 +519,7 @@ def read_pdf(path: Path) -> list[Element]:
                     out += paras
                     open_end = run.open_end
     except (PDFSyntaxError, PdfminerException) as exc:
-        raise ImportError_(f"not a readable PDF: {exc}", where=path) from None
+        raise PlanImportError(f"not a readable PDF: {exc}", where=path) from None
     return out
 
 
@@ -526,7 +527,7 @@ def read_source(path: Path) -> list[Element]:
     """The elements of ``path`` by its suffix (.docx, .pdf, .txt); one-line errors."""
     suffix = path.suffix.lower()
     if suffix not in {".docx", ".pdf", ".txt"}:
-        raise ImportError_(
+        raise PlanImportError(
             f"cannot import a '{suffix or 'file without a suffix'}': give a .docx, .pdf or .txt",
             where=path,
         )
@@ -534,7 +535,7 @@ def read_source(path: Path) -> list[Element]:
         if suffix == ".pdf":
             with path.open("rb") as f:
                 if f.read(5) != b"%PDF-":
-                    raise ImportError_("not a PDF (it does not start with %PDF-)", where=path)
+                    raise PlanImportError("not a PDF (it does not start with %PDF-)", where=path)
             return read_pdf(path)
         data = path.read_bytes()
     except FileNotFoundError:

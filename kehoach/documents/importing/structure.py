@@ -38,7 +38,13 @@ from kehoach.documents.importing.bodies import (
     find_issuer,
     resolve,
 )
-from kehoach.documents.importing.sources import Element, Grid, ImportError_, Para, is_annex_header
+from kehoach.documents.importing.sources import (
+    Element,
+    Grid,
+    Para,
+    PlanImportError,
+    is_annex_header,
+)
 from kehoach.documents.plan_text import annex_column
 from kehoach.plan.deadline import Deadline, Quota, QuotaPeriod, Recurrence, parse_deadline
 from kehoach.plan.markers import plain
@@ -469,7 +475,8 @@ def _tasks(
     r: _Reading,
 ) -> list[dict[str, Any]]:  # fmt: skip
     tasks: list[dict[str, Any]] = []
-    counter = 0
+    counter = seconds = 0
+    numbered = ""  # the id of the last numbered row
     columns: list[str | None] = []
     for grid in grids:
         for index, row in enumerate(grid.rows):
@@ -497,17 +504,18 @@ def _tasks(
                 counter += 1
                 task_id = re.sub(r"[^A-Za-z0-9._-]", "", stt) or str(counter)
                 printed = None if stt == str(counter) else stt
+                numbered, seconds = task_id, 0
             elif tasks:
-                base = (
-                    tasks[-1]["id"].rstrip("bcdefgh")
-                    if tasks[-1].get("stt") == ""
-                    else tasks[-1]["id"]
-                )
-                n = sum(1 for t in tasks if t["id"].startswith(base) and t["id"] != base)
-                task_id, printed = f"{base}{'bcdefgh'[n % 7]}", ""
+                # a second line of the task above (55's task 1): its id with a letter, 1b, 1c
+                seconds += 1
+                task_id, printed = f"{numbered}{'bcdefghik'[(seconds - 1) % 9]}", ""
             else:
                 counter += 1
                 task_id, printed = str(counter), ""
+                numbered, seconds = task_id, 0
+            if any(t["id"] == task_id for t in tasks):
+                r.warn(where, f"TT {stt!r} is printed twice; this row is task {task_id}-{index}")
+                task_id = f"{task_id}-{index}"
             deadline = _deadline(cells.get("deadline", ""), term_end, r, where)
             lead_text = cells.get("lead", "")
             lead = resolve(lead_text, issuing)
@@ -591,12 +599,12 @@ def build_plan(elements: list[Element], where: str, hierarchy: Hierarchy | None)
     )
     if type_at is None:
         if any(p.text.upper() == "DANH SÁCH NHIỆM VỤ" for p in paras):
-            raise ImportError_(
+            raise PlanImportError(
                 "a section's task list (DANH SÁCH NHIỆM VỤ) is not a plan under ND 30: a "
                 "section has no seal and issues no plan; import its committee's plan",
                 where=where,
             )
-        raise ImportError_("not a plan: no 'KẾ HOẠCH' title line (ND 30 type name)", where=where)
+        raise PlanImportError("not a plan: no 'KẾ HOẠCH' title line (ND 30 type name)", where=where)
     head = _header([e for e in elements[:type_at] if isinstance(e, Para)], r)
     rest = elements[type_at + 1 :]
 
@@ -619,7 +627,7 @@ def build_plan(elements: list[Element], where: str, hierarchy: Hierarchy | None)
     rest = rest[i:]
     summary = " ".join(summary_parts)
     if not summary:
-        raise ImportError_("no summary (trích yếu) under 'KẾ HOẠCH'", where=where)
+        raise PlanImportError("no summary (trích yếu) under 'KẾ HOẠCH'", where=where)
 
     # the body up to the closing, then Nơi nhận and the signature, then the annex
     body_paras: list[Para] = []
@@ -711,7 +719,9 @@ def build_plan(elements: list[Element], where: str, hierarchy: Hierarchy | None)
         )
     name = _issuer_name(own_lines, superior, preamble, caption, issuing) or guess
     if not name:
-        raise ImportError_("no issuer: neither header lines nor a preamble naming it", where=where)
+        raise PlanImportError(
+            "no issuer: neither header lines nor a preamble naming it", where=where
+        )
     mark = SelfReferences(issuing.speaker if issuing else None)
     if not own_lines:
         own_lines = list(issuing.unit.issuing_body.lines) if issuing else [upper_vi(name)]
@@ -794,7 +804,7 @@ def build_plan(elements: list[Element], where: str, hierarchy: Hierarchy | None)
     except ValidationError as exc:
         err = exc.errors()[0]
         field_ = ".".join(str(x) for x in err["loc"])
-        raise ImportError_(f"{field_}: {err['msg']}", where=where) from None
+        raise PlanImportError(f"{field_}: {err['msg']}", where=where) from None
     return ImportedPlan(plan=plan, warnings=tuple(r.warnings))
 
 
