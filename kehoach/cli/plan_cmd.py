@@ -1,4 +1,4 @@
-"""``kehoach plan``: check a plan file."""
+"""``kehoach plan``: check a plan file; import a received plan (DOCX, PDF, TXT)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from typing import Annotated
 
 import typer
 
+from hierarchy.sources import load_hierarchy
 from kehoach.cascade.rules import late_tasks
 from kehoach.cli.common import command, console, warn
-from kehoach.io.errors import PlanError
+from kehoach.documents.importing import import_plan, plan_yaml
+from kehoach.io.errors import InputFileError, PlanError
 from kehoach.io.reading import load_yaml
 from kehoach.plan.deadline import format_date
 from kehoach.plan.model import Plan, load_plan, task_line
 
-app = typer.Typer(help="Check plans (kế hoạch).", no_args_is_help=True)
+app = typer.Typer(help="Check plans (kế hoạch); import a received one.", no_args_is_help=True)
 
 
 def describe(plan: Plan) -> str:
@@ -70,3 +72,47 @@ def check(
             "\"The plan\"); a child's draft copies this plan's text as it is written"
         )
     console.print(f"[green]ok[/] {file}: {describe(plan)}", highlight=False)
+
+
+@app.command("import")
+@command
+def import_(
+    file: Annotated[Path, typer.Argument(help="The received plan: .docx, .pdf or .txt.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the plan YAML here (else to stdout)."),
+    ] = None,
+    hierarchy: Annotated[
+        str | None,
+        typer.Option(
+            "--hierarchy",
+            help="Resolve the issuer and its departments in this hierarchy (hanoi-2024, FILE).",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing --output file.")] = False,
+) -> None:
+    """Read a plan laid out under ND 30 into a plan file: header, preamble and its citations,
+    parts, Tổ chức thực hiện, budget, Nơi nhận, signer, and the annex's tasks.
+
+    What cannot be mapped is kept as text and listed, one warning line each (also as comments
+    at the top of the YAML). Nothing is written when the file cannot be imported.
+    """
+    if output is not None and output.exists() and not force:
+        raise InputFileError("exists; choose another -o or pass --force", where=output)
+    h = load_hierarchy(hierarchy) if hierarchy else None
+    imported = import_plan(file, h)
+    text = plan_yaml(imported, file.name)
+    for w in imported.warnings:
+        warn(f"{file}: {w}")
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputFileError(f"cannot write: {exc.strerror}", where=output) from None
+    console.print(
+        f"[green]imported[/] {file} → {output}: {describe(imported.plan)}"
+        f"{f' · {len(imported.warnings)} warnings' if imported.warnings else ''}",
+        highlight=False,
+    )

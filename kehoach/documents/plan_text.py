@@ -190,6 +190,27 @@ def _document_xml(data: bytes) -> bytes:
         return archive.read("word/document.xml")
 
 
+#: A top-level element of a document's body as :func:`document_elements` gives it: a
+#: paragraph (its text and whether it is bold) or a table (rows of cells of paragraphs).
+Line = _Line
+Table = _Table
+
+
+def document_xml(data: bytes, where: str | None = None) -> str:
+    """``word/document.xml`` of the DOCX ``data`` as text; DocxReadError (naming ``where``)
+    if it is not a readable .docx."""
+    try:
+        return _document_xml(data).decode("utf-8")
+    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, OSError, zlib.error) as exc:
+        raise DocxReadError(f"not a readable .docx: {exc}", where=where) from None
+
+
+def document_elements(xml: str) -> list[Line | Table]:
+    """The paragraphs and tables of a document's body in order, as this module reads them
+    (what :mod:`kehoach.documents.importing` builds a plan from, in any layout)."""
+    return _scan(xml)
+
+
 def read_plan_text(data: bytes, where: str | None = None) -> PlanText:
     """The text of the plan DOCX ``data``; DocxReadError (naming ``where``) if unreadable.
 
@@ -198,10 +219,7 @@ def read_plan_text(data: bytes, where: str | None = None) -> PlanText:
     the same parts: its top lines as ``issuer_lines``, its table as ``annex``, the text
     around the table as ``body``.
     """
-    try:
-        xml = _document_xml(data).decode("utf-8")
-    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, OSError, zlib.error) as exc:
-        raise DocxReadError(f"not a readable .docx: {exc}", where=where) from None
+    xml = document_xml(data, where)
     issuer_lines: list[str] = []
     number_line = dateline = type_name = summary = annex_title = annex_caption = ""
     blocks: list[dict[str, str]] = []  # Block and AnnexRow, validated at once at the end
@@ -283,6 +301,12 @@ def _column(head: str) -> str | None:
     if h.startswith("trách nhiệm"):
         return "role"
     return None
+
+
+def annex_column(head: str) -> str | None:
+    """The field a task table's column fills, by its header (``stt``, ``title``, ``lead``,
+    ``coordinating``, ``deadline``; ``role`` in a task list); None for another column."""
+    return _column(head)
 
 
 def _rows(heads: list[str], rows: list[list[list[_Line]]], own: str) -> list[dict[str, str]]:

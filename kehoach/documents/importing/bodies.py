@@ -1,0 +1,339 @@
+"""Who a received plan speaks of: its issuer, the bodies it addresses, and its own words.
+
+A plan names bodies as printed ("Bộ phận Văn phòng UBND", "các bộ phận chuyên môn thuộc
+phường", "UBND các phường"); the model names them by role, unit or group, so that each level
+resolves them to its own departments. This module resolves a printed name at the issuer's
+level: from the hierarchy when one is given (the issuer's departments, by name), else from a
+two-unit hierarchy made from what the document says (its issuer and the parent it cites),
+with departments from the rule set of its structure — the same names the product prints.
+
+It also marks where the plan speaks of itself (:mod:`kehoach.plan.markers`), so that a child's
+draft re-speaks it: only phrases that say the issuer's own words exactly as
+:func:`kehoach.plan.voice.speaker_of` gives them, and never inside a cited document's title
+(a citation "Kế hoạch số … của UBND Quận về …" up to its ";" or ".", or “quoted” words), which
+a child must copy verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from hierarchy.departments import generate_departments, known_roles, load_rule_set
+from hierarchy.graph import Hierarchy
+from hierarchy.units import Level, Unit, UnitKind, committee_defaults, name_key
+from kehoach.io.errors import KehoachError
+from kehoach.plan.markers import Speaker
+from kehoach.plan.model import Assignee, Group
+from kehoach.plan.voice import speaker_of
+
+#: Kind words as names start with them, longest first ("thành phố" before "phố").
+_KINDS: list[tuple[str, UnitKind]] = [
+    ("thành phố", UnitKind.THANH_PHO),
+    ("thị trấn", UnitKind.THI_TRAN),
+    ("thị xã", UnitKind.THI_XA),
+    ("đặc khu", UnitKind.DAC_KHU),
+    ("phường", UnitKind.PHUONG),
+    ("quận", UnitKind.QUAN),
+    ("huyện", UnitKind.HUYEN),
+    ("tỉnh", UnitKind.TINH),
+    ("xã", UnitKind.XA),
+]
+_COMMITTEE = re.compile(r"^(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+", re.IGNORECASE)
+#: Printed names of all of a unit's departments, as plans address them together.
+_ALL_DEPARTMENTS = re.compile(
+    r"^các (?:bộ phận chuyên môn|phòng, ban, đơn vị|phòng, ban, ngành|phòng, ban|sở, ban, ngành"
+    r"|cơ quan, đơn vị|phòng chuyên môn|ban, ngành|phòng ban)(?:\s[^,]*)?$",
+    re.IGNORECASE,
+)
+_BELOW = re.compile(
+    r"^(?:UBND|Ủy ban nhân dân) (?:các (?:xã|phường|thị trấn|quận|huyện|thị xã)|cấp dưới$)"
+)
+_LEVELS = {"ubnd cấp xã": Level.XA, "ubnd cấp huyện": Level.HUYEN}
+#: A department's own people, as its own plan addresses them ("Lãnh đạo Phòng"): no body of
+#: the hierarchy, and nothing to resolve.
+OWN_PEOPLE = re.compile(
+    r"^(?:Lãnh đạo|Ban Giám đốc|Công chức|Viên chức|Phụ trách|Các bộ phận, công chức"
+    r"|Các phòng, đơn vị thuộc|Công chức, viên chức)\b",
+    re.IGNORECASE,
+)
+_DEPARTMENT_WORD = re.compile(r"^(?:Bộ phận|Phòng|Sở|Văn phòng|Trung tâm|Ban)\s", re.IGNORECASE)
+#: Words naming a role inside a department's name, where the name is not the rule set's.
+_ROLE_WORDS: list[tuple[str, str]] = [
+    ("tiếp nhận và trả kết quả", "mot-cua"),
+    ("phục vụ hành chính công", "mot-cua"),
+    ("một cửa", "mot-cua"),
+    ("thông tin và truyền thông", "van-hoa-thong-tin"),
+    ("văn hóa và thông tin", "van-hoa-thong-tin"),
+    ("văn hóa, thông tin", "van-hoa-thong-tin"),
+    ("văn hóa và thể thao", "van-hoa"),
+    ("chuyển đổi số", "chuyen-doi-so"),
+    ("tài chính", "tai-chinh"),
+    ("tư pháp", "tu-phap"),
+    ("nội vụ", "noi-vu"),
+    ("văn phòng", "van-phong"),
+]
+
+
+def unit_kind(name: str) -> UnitKind | None:
+    """The kind of an administrative unit from its name ("phường Yên Sở" → phường)."""
+    key = name_key(_COMMITTEE.sub("", name))
+    for word, kind in _KINDS:
+        if key.startswith(word + " ") or key == word:
+            return kind
+    return None
+
+
+def committee_name(name: str) -> str | None:
+    """ "UBND phường Yên Sở" → "Phường Yên Sở" (the unit's name, as the hierarchy has it)."""
+    rest = _COMMITTEE.sub("", name).strip()
+    kind = unit_kind(rest)
+    if kind is None or rest == name.strip():
+        return None
+    return kind.word + rest[len(kind.word) :]
+
+
+@dataclass(frozen=True)
+class Issuing:
+    """The issuer as found: its unit, the hierarchy it was resolved in, and whether that is
+    the operator's hierarchy (unit ids are real) or one made from the document."""
+
+    unit: Unit
+    h: Hierarchy
+    real: bool
+
+    @property
+    def committee(self) -> Unit:
+        """The administrative unit the issuer belongs to (itself, or a department's unit)."""
+        if self.unit.is_department and self.unit.parent:
+            return self.h.unit(self.unit.parent)
+        return self.unit
+
+    @property
+    def speaker(self) -> Speaker:
+        return speaker_of(self.unit, self.h)
+
+
+_LEVEL_ORDER = {Level.TRUNG_UONG: 0, Level.TINH: 1, Level.HUYEN: 2, Level.XA: 3, Level.PHONG_BAN: 4}
+
+
+def _made_up(name: str, kind: UnitKind, parent_name: str | None) -> Hierarchy:
+    """A hierarchy of the issuer and the parent its plan cites, departments by rule."""
+    units: list[Unit] = []
+    parent: Unit | None = None
+    parent_kind = unit_kind(parent_name) if parent_name else None
+    if parent_name and parent_kind and _LEVEL_ORDER[parent_kind.level] < _LEVEL_ORDER[kind.level]:
+        parent = committee_defaults("p", committee_name(parent_name) or parent_name, parent_kind)
+        units.append(parent)
+    unit = committee_defaults("u", name, kind, parent.id if parent else None)
+    units.append(unit)
+    # since July 2025 a commune is right below its province
+    structure = (
+        "2025" if parent and parent.level is Level.TINH and unit.level is Level.XA else "2024"
+    )
+    rules = load_rule_set(f"rules-{structure}")
+    units += generate_departments(units, rules)
+    return Hierarchy.from_units(units, source="(the imported plan)", known_roles=known_roles())
+
+
+def find_issuer(
+    name: str, superior: str | None, parent_name: str | None, h: Hierarchy | None
+) -> tuple[Issuing | None, str | None]:
+    """The issuer's unit, and why it was not found in ``h`` when it was not.
+
+    ``name`` is the committee ("UBND phường Yên Sở") or the department ("Phòng Nội vụ") with
+    ``superior`` its committee's header line ("UBND QUẬN HOÀNG MAI").
+    """
+    committee = committee_name(superior) if superior else committee_name(name)
+    if h is not None and committee is not None:
+        try:
+            unit = h.find(committee)
+        except KehoachError as exc:
+            return _fallback(name, superior, parent_name), f"{committee}: {exc.what}"
+        if superior:
+            for dept in h.departments(unit.id):
+                if name_key(dept.name) == name_key(name):
+                    return Issuing(dept, h, real=True), None
+            return _fallback(name, superior, parent_name), (
+                f"{unit.name} ({unit.id}) has no department named {name!r}"
+            )
+        return Issuing(unit, h, real=True), None
+    return _fallback(name, superior, parent_name), None
+
+
+def _fallback(name: str, superior: str | None, parent_name: str | None) -> Issuing | None:
+    committee = committee_name(superior) if superior else committee_name(name)
+    kind = unit_kind(committee) if committee else None
+    if committee is None or kind is None:
+        return None
+    made = _made_up(committee, kind, parent_name)
+    unit = made.unit("u")
+    if superior:
+        for dept in made.departments("u"):
+            if name_key(dept.name) == name_key(name):
+                return Issuing(dept, made, real=False)
+    return Issuing(unit, made, real=False)
+
+
+def department_name(text: str, issuing: Issuing) -> str | None:
+    """The name the rule set or the hierarchy gives a department whose header line is
+    ``text`` ("PHÒNG VĂN HÓA VÀ THÔNG TIN" → "Phòng Văn hóa và Thông tin")."""
+    for dept in issuing.h.departments(issuing.committee.id):
+        if name_key(dept.name) == name_key(text):
+            return dept.name
+    return None
+
+
+def resolve(text: str, issuing: Issuing | None, loose: bool = True) -> Assignee | None:
+    """The body a plan names as ``text``, at the issuer's level; None if not recognised.
+
+    All departments ("Các bộ phận chuyên môn") and the committees below ("UBND các phường")
+    are groups; a department is its role (the first its unit holds), and its unit id when
+    the hierarchy is the operator's. The printed name is kept as the label. ``loose`` also
+    accepts a department named in other words, by the role its name says.
+    """
+    name = " ".join(text.split()).strip(" .;,")
+    if not name:
+        return None
+    if _ALL_DEPARTMENTS.match(name):
+        return Assignee(group=Group.CAC_PHONG_BAN, label=name)
+    if _BELOW.match(name):
+        return Assignee(group=Group.UBND_CAP_DUOI, label=name)
+    if (level := _LEVELS.get(name_key(name))) is not None:
+        return Assignee(level=level, label=name)
+    if issuing is None:
+        return _by_words(name, None) if loose else None
+    committee = issuing.committee
+    for dept in issuing.h.departments(committee.id):
+        if name_key(dept.name) == name_key(name):
+            return Assignee(
+                role=dept.roles[0] if dept.roles else None,
+                unit=dept.id if issuing.real or not dept.roles else None,
+                label=name,
+            )
+    return _by_words(name, issuing) if loose else None
+
+
+def _by_words(name: str, issuing: Issuing | None) -> Assignee | None:
+    """A department named in other words than the rule set's ("Bộ phận tiếp nhận và trả kết
+    quả giải quyết TTHC" is the one-stop desk), by the role its name says."""
+    if not _DEPARTMENT_WORD.match(name):
+        return None
+    key = name_key(name)
+    for words, role in _ROLE_WORDS:
+        if words in key:
+            if issuing is not None and issuing.real:
+                for dept in issuing.h.departments(issuing.committee.id):
+                    if role in dept.roles:
+                        return Assignee(role=role, unit=dept.id, label=name)
+            return Assignee(role=role, label=name)
+    return None
+
+
+# --- markers --------------------------------------------------------------------------------
+
+#: Where a cited document's words run: "Kế hoạch số 230/KH-UBND … của UBND Quận về …" up to
+#: the next ";" or sentence end, and anything in quotation marks.
+_CITATION = re.compile(
+    r"(?:Kế hoạch|Chương trình|Quyết định|Nghị quyết|Chỉ thị|Công văn|Thông báo|Kết luận"
+    r"|Đề án|Nghị định|Thông tư|Luật|Hướng dẫn)\s+(?:số\s+)?[0-9][^;]*?(?=;|\.\s|\.$|$)"
+    r"|“[^”]*”|\"[^\"]*\"",
+)
+_UPPER_NEXT = r"(?!\s+[A-ZĐÀ-ỸẠ-Ỹ0-9])"
+_MARKER_CHARS = re.compile(r"[{}|\\]")
+
+
+def _either_case(words: str) -> str:
+    """A regex for ``words`` whose first letter may be either case ("Các"/"các")."""
+    first, rest = words[:1], words[1:]
+    return f"[{re.escape(first.lower())}{re.escape(first.upper())}]{re.escape(rest)}"
+
+
+@dataclass(frozen=True)
+class _Rule:
+    pattern: re.Pattern[str]
+    head: str  # key or key:argument
+    group: int = 0
+
+
+def _rules(speaker: Speaker) -> list[_Rule]:
+    rules: list[_Rule] = []
+
+    def add(words: str | None, head: str, before: str = "", after: str = "") -> None:
+        if not words:
+            return
+        pattern = f"{before}({_either_case(words)}){after}"
+        rules.append(_Rule(re.compile(pattern), head, 1))
+
+    add(speaker.cac_phong_ban, "cac_phong_ban")
+    add(speaker.cap_duoi, "cap_duoi", after=r"(?![\w,])" if speaker.cap_duoi else "")
+    for portal, head in (
+        (speaker.cong_tt, "cong_tt"),
+        (speaker.cong_tt_cap_tren, "cong_tt_cap_tren"),
+    ):
+        if portal:
+            add(portal, head, after=r"(?!\w)")
+            kind = portal.rsplit(" ", 1)[-1]
+            add(portal.replace(f" {kind}", f" của {kind}"), head, after=r"(?!\w)")
+            add(portal.replace(kind, kind.capitalize()), head, after=r"(?!\w)")
+    add(speaker.don_vi, "don_vi", before=r"(?<!UBND )(?<![\w])", after=r"(?!\w)")
+    add(speaker.ubnd, "ubnd", after=_UPPER_NEXT + r"(?![\w])")
+    add(speaker.ubnd_cap_tren, "ubnd_cap_tren", after=_UPPER_NEXT + r"(?![\w])")
+    if speaker.cap:
+        rules.append(
+            _Rule(
+                re.compile(rf"(?:địa bàn|của) ({re.escape(speaker.cap)}){_UPPER_NEXT}(?![\w])"),
+                "cap",
+                1,
+            )
+        )
+    for role, name in speaker.phong_cap_tren.items():
+        add(name, f"phong_cap_tren:{role}", before=r"\(qua ", after=r"\)")
+    for role, name in speaker.phong.items():
+        add(name, f"phong:{role}", before=r"\(qua ", after=r"\)")
+    return rules
+
+
+def _protected(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _CITATION.finditer(text)]
+
+
+def _spans(text: str, rules: list[_Rule]) -> Iterator[tuple[int, int, str]]:
+    for rule in rules:
+        for m in rule.pattern.finditer(text):
+            yield m.start(rule.group), m.end(rule.group), rule.head
+
+
+class SelfReferences:
+    """Marks the issuer's self-references in its plan's texts (the patterns built once for
+    an import: a plan has a few hundred texts)."""
+
+    def __init__(self, speaker: Speaker | None) -> None:
+        self._rules = _rules(speaker) if speaker is not None else []
+
+    def __call__(self, text: str) -> str:
+        """``text`` with the issuer's self-references marked; unchanged where none is found.
+
+        A text that already has markers (a plan written with them) or holds a marker's
+        special characters is left as it is.
+        """
+        if not self._rules or _MARKER_CHARS.search(text):
+            return text
+        protected = _protected(text)
+        taken: list[tuple[int, int, str]] = []
+        for start, end, head in _spans(text, self._rules):
+            if any(a < end and start < b for a, b in protected):
+                continue
+            if any(a < end and start < b for a, b, _ in taken):
+                continue
+            taken.append((start, end, head))
+        if not taken:
+            return text
+        out, at = [], 0
+        for start, end, head in sorted(taken):
+            out.append(text[at:start])
+            out.append(f"{{{head}|{text[start:end]}}}")
+            at = end
+        out.append(text[at:])
+        return "".join(out)
