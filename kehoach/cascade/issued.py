@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hierarchy.units import Signer
 from kehoach.cascade.departments import DocumentKind
@@ -93,14 +94,34 @@ class IssuedPlan(BaseModel):
         return DerivedFrom.of(self.plan, self.unit_id, self.sha256)
 
 
+#: A document number as an operator types it: "67", or with its symbol "67/KH-UBND".
+NUMBER_PATTERN = r"^\s*[0-9]{1,5}(\s*/\s*[A-Za-zĐđ0-9]+(-[A-Za-zĐđ0-9]+)*)?\s*$"
+
+
 class Overrides(BaseModel):
-    """What an operator types over the document: number, date, signer's name."""
+    """What an operator types over the document: number, date, signer's name (each wins
+    over what the document says, so a scan with a smudged number can still be recorded)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    number: str | None = None  # "67" or "67/KH-UBND"
+    number: str | None = Field(
+        default=None, pattern=NUMBER_PATTERN, description="67, or 67/KH-UBND"
+    )
     date: dt.date | None = None
-    signer: str | None = None
+    signer: str | None = Field(default=None, min_length=1, description="the signer's name")
+
+    @classmethod
+    def typed(
+        cls, number: str | None = None, date: dt.date | None = None, signer: str | None = None
+    ) -> Overrides:
+        """The overrides as typed on a command line: a number that is none is one line."""
+        try:
+            return cls(number=number, date=date, signer=signer)
+        except ValidationError:
+            raise IssueError(
+                f"number {number!r} is not a document number (67 or 67/KH-UBND)",
+                where="--number",
+            ) from None
 
     def apply(self, plan: Plan) -> Plan:
         """``plan`` with these values, validated again (a task due before the new date is
@@ -126,6 +147,29 @@ class Overrides(BaseModel):
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "plan"
             raise IssueError(f"{where}: {first['msg']}") from None
+
+
+#: Where the DOCX importer lives (being written beside this; issue 13 items 1–2).
+IMPORTER = "kehoach.plan.importing"
+
+
+def read_issued(path: Path) -> Plan:
+    """The plan a signed DOCX says: the one place a file becomes a :class:`Plan` on the way
+    to :func:`issued_plan`, for the CLI and the flow alike.
+
+    It asks the importer (``kehoach.plan.importing.import_plan``), which reads number, date,
+    signer and the edited text and annex back; until the importer is installed, one line
+    says so.
+    """
+    try:
+        importing = importlib.import_module(IMPORTER)
+    except ModuleNotFoundError as exc:
+        if exc.name not in (IMPORTER, "kehoach.plan"):
+            raise
+        raise IssueError(f"importing DOCX needs {IMPORTER}", where=path) from None
+    plan = importing.import_plan(path).plan
+    assert isinstance(plan, Plan)
+    return plan
 
 
 def sha256_of(data: bytes) -> str:

@@ -147,6 +147,8 @@ class CascadeOutcome(BaseModel):
     swept: int = 0  # temporary files a killed run had left, removed
     worker_peak_mb: float = 0.0
     seconds: float = 0.0
+    issued: list[str] = []  # "67/KH-UBND (008)": plans units issued, drafted below from them
+    from_issued: int = 0  # drafts of this run derived from a plan a unit issued
 
     @property
     def total(self) -> int:
@@ -225,6 +227,10 @@ class Run:
             resumed=drafted.skipped,
             swept=self.swept,
             worker_peak_mb=drafted.peak_mb,
+            issued=[f"{i.number} ({u})" for u, i in sorted(p.issued.items())],
+            from_issued=sum(
+                1 for e in current.values() if e.derived_from and e.derived_from.sha256
+            ),
         )
 
     def _carried(

@@ -26,7 +26,8 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.orm import Session
 
-from kehoach.cascade.issued import IssuedPlan, IssueError
+from kehoach.cascade.issued import IssuedPlan, IssueError, Overrides, find_folder, issued_plan
+from kehoach.cascade.manifest import read_manifest
 from kehoach.io.errors import KehoachError
 from kehoach.plan.deadline import format_date
 from kehoach.plan.model import Plan
@@ -418,3 +419,47 @@ def issued_plans(
             )
             for row, sub in rows
         }
+
+
+def stored_issued_plans(url: str | None, plan_key: str, hierarchy: str) -> dict[str, IssuedPlan]:
+    """:func:`issued_plans` in the store at ``url`` (as :func:`database_url` chooses it), for
+    a cascade. A SQLite file that does not exist holds none and is not created: a cascade on
+    a fresh machine needs no store."""
+    url = database_url(url)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return {}
+    return issued_plans(connect(url), plan_key, hierarchy)
+
+
+class Issued(BaseModel):
+    """What :func:`issue_plan` did: the plan as recorded, and whether it was new."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    issued: IssuedPlan
+    recorded: bool  # False: the same document was already in the store
+
+
+def issue_plan(
+    engine: Engine,
+    plan: Plan,
+    data: bytes,
+    path: Path,
+    *,
+    entered_by: str,
+    folder: Path | None = None,
+    overrides: Overrides | None = None,
+    entered_at: dt.datetime | None = None,
+) -> Issued:
+    """Check the plan a unit issued from file ``path`` (``data``, read as ``plan``) and
+    record it: the one call of ``kehoach plan issue`` and the ``issue-plan`` flow.
+
+    The plans already issued in the same cascade are read first, so the date is checked
+    against the parent's issued plan; every refusal is one line and records nothing.
+    """
+    where = folder or find_folder(path)
+    manifest = read_manifest(where) if where is not None else None
+    above = issued_plans(engine, manifest.plan.key, manifest.hierarchy) if manifest else {}
+    issued = issued_plan(plan, data, path, folder=where, above=above, overrides=overrides)
+    done = record_issued(engine, issued, entered_by, entered_at)
+    return Issued(issued=issued, recorded=bool(done.recorded))
