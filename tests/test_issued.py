@@ -12,6 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import docx
@@ -397,3 +401,65 @@ def test_migration_0003_keeps_the_plan_issues_recorded_before(tmp_path: Path) ->
     q1 = Period.parse("2024-Q1")
     assert snapshot(upgraded, KEY, q1).issues[0].number == "55/KH-UBND"
     assert issued_plans(upgraded, KEY, "hanoi-2024") == {}  # a number alone drafts nothing
+
+
+POSTGRES = os.environ.get("KEHOACH_TEST_POSTGRES_URL")
+needs_postgres = pytest.mark.skipif(
+    not POSTGRES, reason="set KEHOACH_TEST_POSTGRES_URL to run against PostgreSQL"
+)
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, empty database on the server of KEHOACH_TEST_POSTGRES_URL, dropped afterwards."""
+    assert POSTGRES is not None
+    server = sa.make_url(POSTGRES)
+    name = f"kehoach_issued_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@needs_postgres
+def test_postgres_migration_0003_keeps_data_and_issued_plans_are_recorded(c: Cascade) -> None:
+    with fresh_postgres_database() as url:
+        old = sa.create_engine(url)
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with old.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0002")
+            conn.execute(
+                sa.text(
+                    "INSERT INTO submission (plan_key, unit_id, period, kind, source, "
+                    "source_name, entered_by, entered_at) VALUES ('145/KH-UBND', '00340', "
+                    "'2024-Q1', 'value', 'cli', 'kehoach status set', 'x', now())"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO plan_issue (submission_id, plan_key, unit_id, number, "
+                    "issued_on) VALUES (1, '145/KH-UBND', '00340', '55/KH-UBND', '2024-02-20')"
+                )
+            )
+        old.dispose()
+        engine = connect(url)
+        with engine.connect() as conn:
+            version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        assert version == "0003"
+        assert snapshot(engine, KEY, Period.parse("2024-Q1")).issues[0].number == "55/KH-UBND"
+        issued = issue(c, engine, "008", hoang_mai_as_issued(c), SIGNED)
+        assert issued_plans(engine, KEY, c.source) == {"008": issued}
+        again = Overrides(number="67", date=dt.date(2024, 3, 1))
+        path = save_over_draft(c, "008", hoang_mai_as_issued(c), again)
+        other = issued_plan(hoang_mai_as_issued(c), path.read_bytes(), path, overrides=again)
+        refused(
+            engine, r"number 67/KH-UBND is already used", lambda: record_issued(engine, other, "x")
+        )
+        engine.dispose()

@@ -39,6 +39,7 @@ from kehoach.cascade.manifest import (
     DerivedFrom,
     Manifest,
     ManifestEntry,
+    hierarchy_key,
     read_manifest,
 )
 from kehoach.io.errors import KehoachError
@@ -55,7 +56,8 @@ class IssuedPlan(BaseModel):
     """A unit's plan as it issued it, with where it sits in the cascade.
 
     ``plan_key`` is the key of the cascade's plan in the status store ("145/KH-UBND"), and
-    ``hierarchy`` the hierarchy of its folder: an issued plan belongs to one cascade.
+    ``hierarchy`` the key of its hierarchy, as its folder is named ("hanoi-2024", a file's
+    stem): an issued plan belongs to one cascade.
     ``implements`` is the number of the plan it implements (its parent's issued plan, or the
     nearest issued plan above it while the parent is a draft).
     """
@@ -279,7 +281,7 @@ def issued_plan(
     return IssuedPlan(
         unit_id=entry.unit_id,
         plan_key=manifest.plan.key,
-        hierarchy=manifest.hierarchy,
+        hierarchy=hierarchy_key(manifest.hierarchy),
         parent_unit_id=entry.parent_unit_id,
         implements=number,
         plan=plan,

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, select, t
 from sqlalchemy.orm import Session
 
 from kehoach.cascade.issued import IssuedPlan, IssueError, Overrides, find_folder, issued_plan
-from kehoach.cascade.manifest import read_manifest
+from kehoach.cascade.manifest import hierarchy_key, read_manifest
 from kehoach.io.errors import KehoachError
 from kehoach.plan.deadline import format_date
 from kehoach.plan.model import Plan
@@ -375,7 +375,7 @@ def record_issued(
                 hierarchy=issued.hierarchy,
                 parent_unit_id=issued.parent_unit_id,
                 implements=issued.implements,
-                signer=issued.signer,
+                signer=issued.signer[:200] if issued.signer else None,
                 plan_json=issued.plan.model_dump_json(),
             )
         )
@@ -385,10 +385,12 @@ def record_issued(
 def issued_plans(
     engine: Engine, plan_key: str, hierarchy: str, recorded_by: dt.datetime | None = None
 ) -> dict[str, IssuedPlan]:
-    """The latest plan each unit issued in the cascade of ``plan_key`` over ``hierarchy``,
-    by unit: what the cascade drafts the units below from. Numbers and dates recorded
-    without the document (a sheet, ``status set``) count for the roll-up, not here."""
+    """The latest plan each unit issued in the cascade of ``plan_key`` over ``hierarchy`` (a
+    source or a file, as the cascade was given it), by unit: what the cascade drafts the
+    units below from. Numbers and dates recorded without the document (a sheet, ``status
+    set``) count for the roll-up, not here."""
     when = recorded_by or utc_now() + dt.timedelta(days=1)
+    hierarchy = hierarchy_key(hierarchy)
     with Session(engine) as session:
         latest = (
             select(func.max(PlanIssueRow.id))
