@@ -113,9 +113,12 @@ def test_the_cascade_command_drafts_below_an_issued_plan_from_the_store(
 ) -> None:
     c = Cascade(tmp_path)
     base = ["cascade", str(PLAN_145), "-H", c.source, "--out", str(c.out), "--no-lint"]
-    first = runner.invoke(app, base)  # no store yet: the default still drafts everything
+    # No store yet: the cascade drafts everything, and creates no database.
+    monkeypatch.setenv("KEHOACH_DATABASE_URL", url)
+    first = runner.invoke(app, base)
     assert first.exit_code == 0, first.output
     assert not (tmp_path / "status.sqlite3").exists()
+    monkeypatch.delenv("KEHOACH_DATABASE_URL")
     before = files(c.folder / "drafts")
     edited = hoang_mai_as_issued(c)
     stand_in_importer(monkeypatch, SIGNED.apply(edited))  # number and date in the document
