@@ -126,7 +126,7 @@ def issue_plan_flow(
         database_url: Status database; empty = KEHOACH_DATABASE_URL or the SQLite default.
         entered_by: Who records it; empty = the login name of the process.
     """
-    overrides = Overrides(number=number, date=date, signer=signer)
+    overrides = Overrides.typed(number, date, signer)
     plan, data = read_document(draft)
     done = record_task(
         database_url,

@@ -268,6 +268,14 @@ def test_a_document_of_another_unit_or_a_file_that_is_no_draft_is_refused(
     )
     # A draft nobody numbered yet.
     refused(engine, r"has no number and date yet", lambda: issued_plan(plan, data, path))
+    # Dated after a task it sets falls due (29/3/2024): the document's own slip, at the task.
+    late = Overrides(number="67", date=dt.date(2024, 4, 2))
+    refused(
+        engine,
+        rf"^{path}: tasks\.\d+\.deadline: task 10 is due 29/03/2024, before the plan's own "
+        r"date 02/04/2024",
+        lambda: issued_plan(plan, data, path, overrides=late),
+    )
     assert rows(engine, "plan_issue") == []
 
 

@@ -240,7 +240,10 @@ def issued_plan(
     :class:`IssueError`, one line naming the file and what is wrong; nothing is recorded
     here, so a refusal leaves the store as it was.
     """
-    plan = (overrides or Overrides()).apply(plan)
+    try:
+        plan = (overrides or Overrides()).apply(plan)
+    except IssueError as exc:
+        raise IssueError(exc.what, where=exc.where or path) from None
     folder = folder or find_folder(path)
     if folder is None:
         raise IssueError(
