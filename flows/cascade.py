@@ -34,15 +34,18 @@ from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from hierarchy.units import Level
 from kehoach.cascade.drafting import SubtreeJob, draft_subtrees, write_drafts
+from kehoach.cascade.issued import IssuedPlan
 from kehoach.cascade.journal import BatchResult
 from kehoach.cascade.lint import lint_folder
 from kehoach.cascade.lint.findings import LintReport
+from kehoach.cascade.manifest import PlanSummary
 from kehoach.cascade.partition import slice_for
 from kehoach.cascade.rules import CascadeSettings, Draft
 from kehoach.cascade.run import CascadeOutcome, Run, prepare, running
 from kehoach.io.processes import guard_worker
 from kehoach.io.writing import OutputError
 from kehoach.plan.model import Plan, load_plan
+from kehoach.status.store.db import stored_issued_plans
 
 ProgressHook = Callable[[int, int, str], None]
 #: Set by an in-process caller (the CLI) to follow progress: (done, total, message).
@@ -96,6 +99,12 @@ def write_drafts_task(
 ) -> BatchResult:
     """Render and write drafts the flow derived itself (the top of the hierarchy)."""
     return write_drafts(drafts, h, folder, template, recorded)
+
+
+@task(name="read-issued-plans", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def read_issued_task(database_url: str | None, key: str, hierarchy: str) -> dict[str, IssuedPlan]:
+    """The plans units issued in this cascade, from the status store (I/O: retried)."""
+    return stored_issued_plans(database_url, key, hierarchy)
 
 
 @task(name="lint-drafts", cache_policy=NO_CACHE)
@@ -181,6 +190,7 @@ def cascade_flow(
     template: Path | None = None,
     signers: Path | None = None,
     lint: bool = True,
+    database_url: str | None = None,
 ) -> CascadeOutcome:
     """Cascade a plan into a draft plan (DOCX) for every unit below its issuer.
 
@@ -203,11 +213,17 @@ def cascade_flow(
         signers: Who signs for each unit, a YAML or CSV file (unit id → authority, title,
             name); empty = as the hierarchy has them, with the names left blank.
         lint: Check every draft of the plan folder afterwards (kehoach draft lint).
+        database_url: Status store holding the plans units issued (kehoach plan issue): the
+            units below each implement its issued plan; empty = KEHOACH_DATABASE_URL or the
+            SQLite default (none yet: every unit implements its parent's draft).
     """
     logger = get_run_logger()
     began = time.perf_counter()
     parent_plan = load_plan(plan)
     h = load_hierarchy(hierarchy, signers=signers)
+    issued = read_issued_task(database_url, PlanSummary.of(parent_plan).key, hierarchy)
+    for unit_id, one in sorted(issued.items()):
+        logger.info("%s issued %s of %s: drafting below it from it", unit_id, one.number, one.date)
     prepared = prepare(
         parent_plan,
         h,
@@ -217,6 +233,7 @@ def cascade_flow(
         start=start,
         template=template,
         batch_size=batch_size,
+        issued=issued,
     )
     for gap in prepared.coverage:
         logger.warning("Task %s reaches no unit: %s", gap.task_id, gap.reason)
@@ -277,6 +294,8 @@ def _artifacts(outcome: CascadeOutcome, hierarchy_key: str, plan_key: str) -> No
         f"- kept, edited by hand: {len(outcome.edited)}\n"
         f"- of units no longer in the hierarchy (left in place): {len(outcome.stale)}\n"
         f"- folder: `{folder}`; manifest: `{folder / 'manifest.json'}`\n"
+        f"- from plans units issued ({', '.join(outcome.issued) or 'none'}): "
+        f"{outcome.from_issued} drafts\n"
         f"- coverage warnings: {len(outcome.coverage)}\n"
         f"- draft check: {_findings(outcome.lint)}\n"
         + "".join(f"- template warning: {w}\n" for w in outcome.template_warnings),

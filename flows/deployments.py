@@ -1,4 +1,5 @@
-"""Every deployment in one place: the roll-up on the ND 09/2019 periods, reminders, cascade.
+"""Every deployment in one place: the roll-up on the ND 09/2019 periods, reminders, cascade,
+recording an issued plan.
 
 ``kehoach serve`` (issue 5) passes these to ``prefect.serve``; a test proves they all load
 with the right schedules. One roll-up deployment is scheduled per period, at 07:00 Vietnam
@@ -14,6 +15,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
 from flows.cascade import cascade_flow
+from flows.issue import issue_plan_flow
 from flows.rollup import SCHEDULES, TIMEZONE, reminders_flow, report_flow, rollup_flow
 from kehoach.status.periods import PeriodKind
 
@@ -53,6 +55,13 @@ def deployments(plan: Path, hierarchy: str, out: Path) -> list[RunnerDeployment]
         parameters={**common, "out": str(out), "unit": "01"},
         tags=["kehoach", "report"],
     )
-    out_list = [cascade, rollup, remind, report]
+    # The draft to record is typed in the form; an import-plan deployment goes beside it.
+    issue = issue_plan_flow.to_deployment(
+        name="issue-plan",
+        description="Record the plan a unit issued (its draft numbered, dated, signed), so "
+        "the next cascade drafts the units below from it.",
+        tags=["kehoach", "issue"],
+    )
+    out_list = [cascade, rollup, remind, report, issue]
     assert all(isinstance(d, RunnerDeployment) for d in out_list)  # sync context: no coroutines
     return [d for d in out_list if isinstance(d, RunnerDeployment)]

@@ -18,11 +18,10 @@ from prefect.cache_policies import NO_CACHE
 from flows.runtime import one_line_errors, opaque, run_name
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
-from kehoach.cascade.manifest import plan_folder
+from kehoach.cascade.manifest import PlanSummary, plan_folder
 from kehoach.cascade.rules import issuer_unit
 from kehoach.cascade.walk import plans_by_unit
 from kehoach.io.writing import slug, write_if_changed
-from kehoach.plan.markers import plain
 from kehoach.plan.model import Plan, load_plan
 from kehoach.status.models import Snapshot
 from kehoach.status.periods import Period, PeriodKey, PeriodKind, latest_period
@@ -39,7 +38,7 @@ SCHEDULES = {kind: f"0 7 20 {kind.last_month} *" for kind in PeriodKind}
 
 def plan_key(plan: Plan) -> str:
     """The key status is stored under: the issuing plan's number and symbol."""
-    return plan.number_symbol.strip() if not plan.is_draft else plain(plan.summary)[:80]
+    return PlanSummary.of(plan).key
 
 
 @task(name="derive-plans", cache_policy=NO_CACHE)

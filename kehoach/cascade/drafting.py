@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from hierarchy.graph import Hierarchy
+from kehoach.cascade.issued import IssuedPlan
 from kehoach.cascade.journal import BatchResult, code_fingerprint, finished, journal
 from kehoach.cascade.manifest import DraftState, ManifestEntry, draft_path
 from kehoach.cascade.rules import CascadeSettings, Draft
@@ -71,6 +72,7 @@ def write_draft(
         sha256=(ours or sha256(data)) if outcome is Outcome.KEPT else sha256(data),
         state=DraftState.EDITED if outcome is Outcome.KEPT else DraftState.WRITTEN,
         document=draft.document,
+        derived_from=draft.derived_from,
     )
     return entry, outcome
 
@@ -96,7 +98,12 @@ def write_drafts(
 
 
 class SubtreeJob(BaseModel):
-    """Work for one batch: subtree roots with their parents' plans, and where to write."""
+    """Work for one batch: subtree roots with their parents' plans, and where to write.
+
+    ``issued`` holds the plans issued by units of the batch and by the roots' parents: their
+    children derive from those. Only those, so a plan issued elsewhere leaves this batch's
+    key, and its journal entry, as they were.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
@@ -108,6 +115,7 @@ class SubtreeJob(BaseModel):
     template: Path = PLAN_TEMPLATE
     recorded: dict[str, str] = {}  # path → what the product last wrote there
     journal: bool = True  # skip the batch if a previous run finished it; journal it if not
+    issued: dict[str, IssuedPlan] = {}
 
 
 def batch_key(job: SubtreeJob, h: Hierarchy) -> str:
@@ -142,7 +150,7 @@ def draft_subtrees(job: SubtreeJob, h: Hierarchy) -> BatchResult:
         unit = h.unit(root)
         assert unit.parent is not None
         starts.append((h.unit(unit.parent), job.parent_plans[unit.parent], unit))
-    drafts = drafts_below(h, starts, job.settings, admits(job.scope, job.settings))
+    drafts = drafts_below(h, starts, job.settings, admits(job.scope, job.settings), job.issued)
     result = write_drafts(drafts, h, job.folder, job.template, job.recorded)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
     result = result.model_copy(update={"peak_mb": round(peak, 1)})

@@ -83,12 +83,52 @@ class PlanSummary(BaseModel):
             summary=plain(plan.summary),
         )
 
+    @property
+    def key(self) -> str:
+        """The key the status store files this plan's reports and issued plans under: its
+        number and symbol ("145/KH-UBND"), or a draft's summary."""
+        return self.number.strip() if self.number else self.summary[:80]
+
 
 class DraftState(StrEnum):
     """What the last run did with a unit's draft."""
 
     WRITTEN = "written"  # the product's bytes are on disk
     EDITED = "edited"  # kept: the file differs from what the product wrote (edited by hand)
+
+
+class Source(StrEnum):
+    """What a draft was derived from: its parent's plan as issued, or the parent's draft."""
+
+    ISSUED = "issued"
+    DRAFT = "draft"
+
+
+class DerivedFrom(BaseModel):
+    """The plan a draft implements, as the cascade used it.
+
+    ``unit_id`` is the parent's; ``number`` is None while the parent's plan is a draft;
+    ``sha256`` is the file the parent issued (the signed DOCX recorded by ``kehoach plan
+    issue``), None for the cascade's own plan and for drafts.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    unit_id: str
+    source: Source
+    number: str | None = None
+    date: dt.date | None = None
+    sha256: str | None = None
+
+    @classmethod
+    def of(cls, plan: Plan, unit_id: str, sha256: str | None = None) -> DerivedFrom:
+        return cls(
+            unit_id=unit_id,
+            source=Source.DRAFT if plan.is_draft else Source.ISSUED,
+            number=None if plan.is_draft else plan.number_symbol,
+            date=plan.date,
+            sha256=sha256,
+        )
 
 
 class ManifestEntry(BaseModel):
@@ -109,6 +149,7 @@ class ManifestEntry(BaseModel):
     sha256: str
     state: DraftState = DraftState.WRITTEN
     document: DocumentKind = DocumentKind.KE_HOACH  # a plan, or a section's task list
+    derived_from: DerivedFrom | None = None  # None in manifests written before issue 13
 
 
 class Manifest(BaseModel):

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hierarchy.graph import Hierarchy
 from hierarchy.units import Level, Unit
 from kehoach.cascade.departments import DepartmentDocument, DocumentKind, department_document
+from kehoach.cascade.manifest import DerivedFrom
 from kehoach.cascade.parts import implementation_for
 from kehoach.documents.task_list import TaskListContext
 from kehoach.io.errors import KehoachError
@@ -68,7 +69,8 @@ class Draft(BaseModel):
 
     ``plan`` is the unit's plan (its tasks are what it reports on). ``task_list`` is set for a
     department without a seal (a ward's bộ phận): its draft is that internal task list, not
-    an ND 30 plan (:mod:`kehoach.cascade.departments`).
+    an ND 30 plan (:mod:`kehoach.cascade.departments`). ``derived_from`` says whether the
+    parent's plan it implements was issued (number, the signed file's SHA-256) or a draft.
     """
 
     model_config = _FROZEN
@@ -78,6 +80,7 @@ class Draft(BaseModel):
     parent_unit_id: str | None
     parent_plan: DocumentRef
     task_list: TaskListContext | None = None
+    derived_from: DerivedFrom | None = None
 
     @property
     def document(self) -> DocumentKind:

@@ -15,7 +15,7 @@ listed as stale, their files left in place.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict
 
 from hierarchy.graph import Hierarchy
 from hierarchy.units import Unit
-from kehoach.cascade.drafting import SubtreeJob
+from kehoach.cascade.drafting import SubtreeJob, draft_subtrees, write_drafts
+from kehoach.cascade.issued import IssuedPlan
 from kehoach.cascade.journal import BatchResult, forget_except
 from kehoach.cascade.lint.findings import LintReport
 from kehoach.cascade.manifest import (
@@ -69,6 +70,7 @@ class Prepared:
     coverage: list[CoverageGap]
     batch_size: int
     template_warnings: list[str]  # the template's ND30 layout problems, each with its fix
+    issued: dict[str, IssuedPlan] = field(default_factory=dict)  # by unit, the issuer's left out
 
     @property
     def total(self) -> int:
@@ -86,17 +88,20 @@ def prepare(
     start: str | None = None,
     template: Path | None = None,
     batch_size: int = 400,
+    issued: Mapping[str, IssuedPlan] | None = None,
 ) -> Prepared:
     """Check a cascade of ``plan`` over ``h`` into ``out`` and plan its batches.
 
-    Raises the one-line error of the first problem, with nothing written, not even the
-    output folder.
+    ``issued`` holds the plans units below the issuer issued (from the status store): the
+    units below each implement its issued plan instead of its draft. Raises the one-line
+    error of the first problem, with nothing written, not even the output folder.
     """
     settings = settings or CascadeSettings()
     template = template or PLAN_TEMPLATE
     root = issuer_unit(plan, h)
+    mine = {u: i for u, i in (issued or {}).items() if u != root.id and u in h}
     units = scope(h, root, start, settings)
-    check_assignments(plan, h, settings, units)
+    check_assignments(plan, h, settings, units, mine)
     issuer_plan = resolve_issuer_plan(plan, root, h)
     sample = render_plan(issuer_plan, template)  # a template error stops the run here
     warnings = lint_plan_template(template)  # a layout problem does not: it is reported
@@ -118,6 +123,7 @@ def prepare(
         coverage=coverage(plan, h),
         batch_size=batch_size,
         template_warnings=warnings,
+        issued=mine,
     )
 
 
@@ -141,6 +147,8 @@ class CascadeOutcome(BaseModel):
     swept: int = 0  # temporary files a killed run had left, removed
     worker_peak_mb: float = 0.0
     seconds: float = 0.0
+    issued: list[str] = []  # "67/KH-UBND (008)": plans units issued, drafted below from them
+    from_issued: int = 0  # drafts of this run derived from a plan a unit issued
 
     @property
     def total(self) -> int:
@@ -177,6 +185,17 @@ class Run:
         for begin in range(0, len(self.top), size):
             yield self.top[begin : begin + size]
 
+    def draft_here(self) -> BatchResult:
+        """Write every draft of the run in this process, one batch after another: what
+        tests and small tools use; the flow spreads the same work over tasks and workers."""
+        p = self.prepared
+        drafted = BatchResult(entries=[], written=0)
+        for chunk in self.top_chunks():
+            drafted = drafted + write_drafts(chunk, self.h, p.folder, p.template, self.recorded)
+        for job in self.jobs:
+            drafted = drafted + draft_subtrees(job, self.h)
+        return drafted
+
     def finish(self, drafted: BatchResult) -> CascadeOutcome:
         """Write the merged manifest (last, atomically) and forget unused journal entries."""
         p, h = self.prepared, self.h
@@ -208,6 +227,10 @@ class Run:
             resumed=drafted.skipped,
             swept=self.swept,
             worker_peak_mb=drafted.peak_mb,
+            issued=[f"{i.number} ({u})" for u, i in sorted(p.issued.items())],
+            from_issued=sum(
+                1 for e in current.values() if e.derived_from and e.derived_from.sha256
+            ),
         )
 
     def _carried(
@@ -264,12 +287,15 @@ def _plan_batches(run: Run) -> None:
     p, h = run.prepared, run.h
     expanded = set(p.parts.expanded)
     starts = [(p.root, p.issuer_plan, c) for c in h.children(p.root.id) if c.id in expanded]
-    run.top = list(drafts_below(h, starts, p.settings, lambda u: u.id in expanded))
+    top = drafts_below(h, starts, p.settings, lambda u: u.id in expanded, p.issued)
+    run.top = list(top)
     plans = {p.root.id: p.issuer_plan} | {d.unit.id: d.plan for d in run.top}
     previous = {e.unit_id: e for e in run.previous.drafts} if run.previous else {}
     for roots in p.parts.batches:
         parents = {h.unit(r).parent for r in roots}
-        mine = (previous[u] for u in subtree_ids(h, roots) if u in previous) if previous else ()
+        units = list(subtree_ids(h, roots))
+        mine = (previous[u] for u in units if u in previous) if previous else ()
+        issued = {u: p.issued[u] for u in (*units, *parents) if u in p.issued}
         run.jobs.append(
             SubtreeJob(
                 roots=roots,
@@ -279,5 +305,6 @@ def _plan_batches(run: Run) -> None:
                 scope=p.scope,
                 template=p.template,
                 recorded={e.path: e.sha256 for e in mine},
+                issued=issued,
             )
         )

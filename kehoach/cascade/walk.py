@@ -13,11 +13,12 @@ level-by-level walk gives (both follow the data's order of children).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
 from hierarchy.graph import Hierarchy
 from hierarchy.units import Unit
+from kehoach.cascade.issued import IssuedPlan, derived_from
 from kehoach.cascade.rules import (
     CascadeError,
     CascadeSettings,
@@ -96,12 +97,19 @@ def drafts_below(
     starts: Iterable[tuple[Unit, Plan, Unit]],
     settings: CascadeSettings,
     admit: Callable[[Unit], bool],
+    issued: Mapping[str, IssuedPlan] | None = None,
 ) -> Iterator[Draft]:
-    """Every draft below ``starts`` (parent, parent's plan, unit), depth-first."""
+    """Every draft below ``starts`` (parent, parent's plan, unit), depth-first.
+
+    ``issued`` holds the plans units issued, by unit: a unit's children implement its issued
+    plan (its number and date cited, its edits carried down) instead of its draft.
+    """
+    issued = issued or {}
 
     def step(plan: Plan, parent: Unit, unit: Unit) -> tuple[Draft, Plan]:
-        draft = child_draft(plan, parent, unit, h, settings)
-        return draft, draft.plan
+        source, origin = derived_from(plan, parent.id, issued)
+        draft = child_draft(source, parent, unit, h, settings)
+        return draft.model_copy(update={"derived_from": origin}), draft.plan
 
     return walk(h, starts, step, admit)
 
@@ -113,7 +121,11 @@ def _top(plan: Plan, h: Hierarchy) -> tuple[Unit, Plan, list[tuple[Unit, Plan, U
 
 
 def check_assignments(
-    plan: Plan, h: Hierarchy, settings: CascadeSettings, scope_ids: set[str] | None = None
+    plan: Plan,
+    h: Hierarchy,
+    settings: CascadeSettings,
+    scope_ids: set[str] | None = None,
+    issued: Mapping[str, IssuedPlan] | None = None,
 ) -> int:
     """Raise :class:`CascadeError` if any unit in scope lacks a department a task needs.
 
@@ -135,20 +147,26 @@ def check_assignments(
 
 
 def cascade(
-    plan: Plan, h: Hierarchy, settings: CascadeSettings | None = None, start: str | None = None
+    plan: Plan,
+    h: Hierarchy,
+    settings: CascadeSettings | None = None,
+    start: str | None = None,
+    issued: Mapping[str, IssuedPlan] | None = None,
 ) -> Iterator[list[Draft]]:
     """Drafts level by level below the plan's issuer, top first (what tests and small tools
     read; a real run drafts batches of subtrees, :mod:`kehoach.cascade.run`).
 
     With ``start`` (a unit below the issuer), only the units on the way to it and its subtree
     are drafted. Each yielded list is one level; a level's drafts are the parents of the next.
+    Below a unit in ``issued``, the drafts implement its issued plan.
     """
     settings = settings or CascadeSettings()
     root, _, starts = _top(plan, h)
     admit = admits(scope(h, root, start, settings), settings)
     depth = {root.id: 0}
     levels: list[list[Draft]] = []
-    for draft in drafts_below(h, [s for s in starts if admit(s[2])], settings, admit):
+    issued = {k: v for k, v in (issued or {}).items() if k != root.id}
+    for draft in drafts_below(h, [s for s in starts if admit(s[2])], settings, admit, issued):
         d = depth[draft.unit.id] = depth[draft.parent_unit_id or root.id] + 1
         while len(levels) < d:
             levels.append([])
@@ -157,13 +175,20 @@ def cascade(
 
 
 def plans_by_unit(
-    plan: Plan, h: Hierarchy, settings: CascadeSettings | None = None
+    plan: Plan,
+    h: Hierarchy,
+    settings: CascadeSettings | None = None,
+    issued: Mapping[str, IssuedPlan] | None = None,
 ) -> dict[str, Plan]:
-    """The issuer's plan and every draft below it, by unit id (what a roll-up measures)."""
+    """The issuer's plan and every draft below it, by unit id (what a roll-up measures);
+    with ``issued``, a unit that issued its plan has it instead of its draft, and the units
+    below it their drafts from it."""
     settings = settings or CascadeSettings()
     root, resolved, starts = _top(plan, h)
     plans = {root.id: resolved}
     admit = admits(None, settings)
-    for draft in drafts_below(h, [s for s in starts if admit(s[2])], settings, admit):
-        plans[draft.unit.id] = draft.plan
+    issued = {k: v for k, v in (issued or {}).items() if k != root.id}
+    for draft in drafts_below(h, [s for s in starts if admit(s[2])], settings, admit, issued):
+        mine = issued.get(draft.unit.id)
+        plans[draft.unit.id] = draft.plan if mine is None else mine.plan
     return plans

@@ -26,6 +26,7 @@ def run_cascade(
     batch_size: int = 400,
     signers: Path | None = None,
     lint: bool = True,
+    db: str | None = None,
 ) -> CascadeOutcome:
     """Run the cascade flow in this process with a Rich progress bar; print the summary."""
     from flows.cascade import cascade_flow, progress_hook
@@ -59,6 +60,7 @@ def run_cascade(
                 batch_size=batch_size,
                 signers=signers,
                 lint=lint,
+                database_url=db,
             )
         finally:
             progress_hook.reset(token)
@@ -76,6 +78,12 @@ def run_cascade(
         f"{result.seconds:.1f} s in the flow",
         highlight=False,
     )
+    if result.issued:
+        console.print(
+            f"{result.from_issued} drafts implement the plans units issued: "
+            f"{', '.join(result.issued)}",
+            highlight=False,
+        )
     if result.edited:
         console.print(
             f"[yellow]{len(result.edited)} kept: edited by hand[/] since the product wrote "
@@ -141,6 +149,14 @@ def cascade(
     lint: Annotated[
         bool, typer.Option(help="Check every draft afterwards (as kehoach draft lint does).")
     ] = True,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Status database with the plans units issued (default: KEHOACH_DATABASE_URL "
+            "or data/kehoach.sqlite3, if it exists).",
+        ),
+    ] = None,
     server: Annotated[
         bool, typer.Option("--server", help="Run on the Prefect server (PREFECT_API_URL).")
     ] = False,
@@ -148,15 +164,17 @@ def cascade(
 ) -> None:
     """Derive and write the draft plan (DOCX) of every unit below the plan's issuer.
 
+    Below a unit that issued its plan (kehoach plan issue), the drafts implement that plan.
+
     Run it again after an interruption: finished batches are skipped, the rest is drafted.
     """
     if server:
         params = {"plan": plan, "hierarchy": hierarchy, "out": out, "to_level": to}
         params |= {"start": start, "template": template, "batch_size": batch_size}
-        params |= {"signers": signers, "lint": lint}
+        params |= {"signers": signers, "lint": lint, "database_url": db}
         print_triggered("cascade/cascade", params, watch)
         return
-    run_cascade(plan, hierarchy, out, to, start, template, batch_size, signers, lint)
+    run_cascade(plan, hierarchy, out, to, start, template, batch_size, signers, lint, db)
 
 
 def print_triggered(deployment: str, parameters: dict[str, object], watch: bool) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import getpass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from hierarchy.sources import load_hierarchy
+from kehoach.cascade.issued import Overrides, read_issued
 from kehoach.cascade.rules import late_tasks
 from kehoach.cli.common import command, console, warn
 from kehoach.documents.importing import import_plan, plan_yaml
@@ -16,7 +19,10 @@ from kehoach.io.reading import load_yaml
 from kehoach.plan.deadline import format_date
 from kehoach.plan.model import Plan, load_plan, task_line
 
-app = typer.Typer(help="Check plans (kế hoạch); import a received one.", no_args_is_help=True)
+app = typer.Typer(
+    help="Check plans (kế hoạch); import a received one; record the plans units issued.",
+    no_args_is_help=True,
+)
 
 
 def describe(plan: Plan) -> str:
@@ -114,5 +120,82 @@ def import_(
     console.print(
         f"[green]imported[/] {file} → {output}: {describe(imported.plan)}"
         f"{f' · {len(imported.warnings)} warnings' if imported.warnings else ''}",
+        highlight=False,
+    )
+
+
+@app.command()
+@command
+def issue(
+    draft: Annotated[
+        Path, typer.Argument(help="The signed DOCX: the unit's draft, numbered and dated.")
+    ],
+    number: Annotated[
+        str | None, typer.Option(help="Its number, 67 or 67/KH-UBND (default: as written).")
+    ] = None,
+    date: Annotated[
+        dt.datetime | None,
+        typer.Option(formats=["%d/%m/%Y", "%Y-%m-%d"], help="Its date (default: as written)."),
+    ] = None,
+    signer: Annotated[str | None, typer.Option(help="Who signed it (default: as written).")] = None,
+    folder: Annotated[
+        Path | None,
+        typer.Option(help="The cascade's plan folder (default: the one above DRAFT)."),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", help="Database URL (default: KEHOACH_DATABASE_URL or data/kehoach.sqlite3)."
+        ),
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Who enters it (default: your login name).")
+    ] = None,
+    server: Annotated[
+        bool, typer.Option("--server", help="Run on the Prefect server (PREFECT_API_URL).")
+    ] = False,
+    watch: Annotated[bool, typer.Option(help="With --server: wait for the run to end.")] = False,
+) -> None:
+    """Record the plan a unit issued, so the next cascade drafts the units below from it.
+
+    The options win over what the document says. Refused, with nothing recorded: a file that
+    is not the unit's draft, a document of another unit, a date before the plan it
+    implements, a number the unit already used that year.
+    """
+    from kehoach.status.store.db import connect, issue_plan
+
+    day = date.date() if date else None
+    overrides = Overrides.typed(number, day, signer)
+    if server:
+        from kehoach.cli.cascade_cmd import print_triggered
+
+        params: dict[str, object] = {"draft": draft, "number": number, "date": day}
+        params |= {"signer": signer, "folder": folder, "database_url": db, "entered_by": by}
+        print_triggered("issue-plan/issue-plan", params, watch)
+        return
+    try:
+        data = draft.read_bytes()
+    except OSError as exc:
+        raise PlanError(f"cannot read the document: {exc.strerror}", where=draft) from None
+    plan = read_issued(draft, folder)
+    done = issue_plan(
+        connect(db),
+        plan,
+        data,
+        draft,
+        entered_by=by or getpass.getuser(),
+        folder=folder,
+        overrides=overrides,
+    )
+    i = done.issued
+    what = "recorded" if done.recorded else "already recorded (nothing changed)"
+    console.print(
+        f"[green]{what}[/] {i.number} of {format_date(i.date)}, {i.issuer}, implementing "
+        f"{i.implements}; signed by {i.signer or '(not named)'}; {len(i.plan.tasks)} tasks; "
+        f"SHA-256 {i.sha256[:12]}…",
+        highlight=False,
+    )
+    console.print(
+        f"cascade {i.plan_key} again to draft the units below {i.plan.issuer.name} from it",
         highlight=False,
     )

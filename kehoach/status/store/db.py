@@ -26,7 +26,11 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.orm import Session
 
+from kehoach.cascade.issued import IssuedPlan, IssueError, Overrides, find_folder, issued_plan
+from kehoach.cascade.manifest import hierarchy_key, read_manifest
 from kehoach.io.errors import KehoachError
+from kehoach.plan.deadline import format_date
+from kehoach.plan.model import Plan
 from kehoach.status.models import PlanIssue, Snapshot, TaskState, TaskStatus
 from kehoach.status.periods import Period
 from kehoach.status.store.tables import PlanIssueRow, Submission, TaskStatusRow
@@ -285,3 +289,179 @@ def history(engine: Engine, plan_key: str, unit_id: str, task_id: str) -> list[d
             }
             for s, sub in rows
         ]
+
+
+#: The source of a submission that is a signed document (``kehoach plan issue``).
+ISSUE = "issue"
+
+
+def _same_number(a: str | None, b: str | None) -> bool:
+    """ "67/KH-UBND" is "67/kh-ubnd" is "67 / KH-UBND"; "05/KH-UBND" is "5/KH-UBND"."""
+
+    def norm(n: str | None) -> str:
+        number, _, symbol = "".join((n or "").split()).upper().partition("/")
+        return f"{number.lstrip('0')}/{symbol}"
+
+    return a is not None and b is not None and norm(a) == norm(b)
+
+
+def record_issued(
+    engine: Engine,
+    issued: IssuedPlan,
+    entered_by: str,
+    entered_at: dt.datetime | None = None,
+) -> Recorded:
+    """Record a plan a unit issued (checked by :func:`kehoach.cascade.issued.issued_plan`).
+
+    Refuses, with nothing written, a number the unit already used that year (for any plan:
+    a unit numbers each document once a year), checked inside the write transaction so two
+    clerks issuing at once cannot both take it. The same document recorded again is
+    "already" there and adds nothing.
+    """
+    when = entered_at or utc_now()
+    digest = hashlib.sha256(issued.model_dump_json(exclude={"source_name"}).encode()).hexdigest()
+    year = issued.date.year
+    with Session(writer(engine)) as session, session.begin():
+        _lock(session.connection())
+        known = session.execute(
+            select(Submission.id).where(
+                Submission.plan_key == issued.plan_key,
+                Submission.unit_id == issued.unit_id,
+                Submission.kind == ISSUE,
+                Submission.content_sha256 == digest,
+            )
+        ).first()
+        if known is not None:
+            return Recorded(recorded=0, already=1)
+        used = session.execute(
+            select(PlanIssueRow, Submission)
+            .join(Submission, Submission.id == PlanIssueRow.submission_id)
+            .where(
+                PlanIssueRow.unit_id == issued.unit_id,
+                PlanIssueRow.issued_on >= dt.date(year, 1, 1),
+                PlanIssueRow.issued_on <= dt.date(year, 12, 31),
+            )
+        ).all()
+        for row, sub in used:
+            if _same_number(row.number, issued.number):
+                raise IssueError(
+                    f"number {issued.number} is already used by {issued.issuer} in {year}: "
+                    f"{row.number} of {format_date(row.issued_on)}, recorded "
+                    f"{sub.entered_at:%d/%m/%Y %H:%M} UTC from {sub.source_name}; a unit "
+                    "numbers each document once a year",
+                    where=issued.source_name,
+                )
+        sub = Submission(
+            plan_key=issued.plan_key,
+            unit_id=issued.unit_id,
+            period=None,
+            kind=ISSUE,
+            source="docx",
+            source_name=issued.source_name[-500:],
+            source_sha256=issued.sha256,
+            content_sha256=digest,
+            entered_by=entered_by,
+            entered_at=when,
+        )
+        session.add(sub)
+        session.flush()
+        session.add(
+            PlanIssueRow(
+                submission_id=sub.id,
+                plan_key=issued.plan_key,
+                unit_id=issued.unit_id,
+                number=issued.number,
+                issued_on=issued.date,
+                hierarchy=issued.hierarchy,
+                parent_unit_id=issued.parent_unit_id,
+                implements=issued.implements,
+                signer=issued.signer[:200] if issued.signer else None,
+                plan_json=issued.plan.model_dump_json(),
+            )
+        )
+    return Recorded(recorded=1, already=0)
+
+
+def issued_plans(
+    engine: Engine, plan_key: str, hierarchy: str, recorded_by: dt.datetime | None = None
+) -> dict[str, IssuedPlan]:
+    """The latest plan each unit issued in the cascade of ``plan_key`` over ``hierarchy`` (a
+    source or a file, as the cascade was given it), by unit: what the cascade drafts the
+    units below from. Numbers and dates recorded without the document (a sheet, ``status
+    set``) count for the roll-up, not here."""
+    when = recorded_by or utc_now() + dt.timedelta(days=1)
+    hierarchy = hierarchy_key(hierarchy)
+    with Session(engine) as session:
+        latest = (
+            select(func.max(PlanIssueRow.id))
+            .join(Submission, Submission.id == PlanIssueRow.submission_id)
+            .where(
+                PlanIssueRow.plan_key == plan_key,
+                PlanIssueRow.hierarchy == hierarchy,
+                PlanIssueRow.plan_json.is_not(None),
+                Submission.entered_at <= when,
+            )
+            .group_by(PlanIssueRow.unit_id)
+        )
+        rows = session.execute(
+            select(PlanIssueRow, Submission)
+            .join(Submission, Submission.id == PlanIssueRow.submission_id)
+            .where(PlanIssueRow.id.in_(latest))
+        ).all()
+        return {
+            row.unit_id: IssuedPlan(
+                unit_id=row.unit_id,
+                plan_key=row.plan_key,
+                hierarchy=hierarchy,
+                parent_unit_id=row.parent_unit_id,
+                implements=row.implements or "",
+                plan=Plan.model_validate_json(row.plan_json or "{}"),
+                sha256=sub.source_sha256 or "",
+                source_name=sub.source_name,
+            )
+            for row, sub in rows
+        }
+
+
+def stored_issued_plans(url: str | None, plan_key: str, hierarchy: str) -> dict[str, IssuedPlan]:
+    """:func:`issued_plans` in the store at ``url`` (as :func:`database_url` chooses it), for
+    a cascade. A SQLite file that does not exist holds none and is not created: a cascade on
+    a fresh machine needs no store."""
+    url = database_url(url)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return {}
+    return issued_plans(connect(url), plan_key, hierarchy)
+
+
+class Issued(BaseModel):
+    """What :func:`issue_plan` did: the plan as recorded, and whether it was new."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    issued: IssuedPlan
+    recorded: bool  # False: the same document was already in the store
+
+
+def issue_plan(
+    engine: Engine,
+    plan: Plan,
+    data: bytes,
+    path: Path,
+    *,
+    entered_by: str,
+    folder: Path | None = None,
+    overrides: Overrides | None = None,
+    entered_at: dt.datetime | None = None,
+) -> Issued:
+    """Check the plan a unit issued from file ``path`` (``data``, read as ``plan``) and
+    record it: the one call of ``kehoach plan issue`` and the ``issue-plan`` flow.
+
+    The plans already issued in the same cascade are read first, so the date is checked
+    against the parent's issued plan; every refusal is one line and records nothing.
+    """
+    where = folder or find_folder(path)
+    manifest = read_manifest(where) if where is not None else None
+    above = issued_plans(engine, manifest.plan.key, manifest.hierarchy) if manifest else {}
+    issued = issued_plan(plan, data, path, folder=where, above=above, overrides=overrides)
+    done = record_issued(engine, issued, entered_by, entered_at)
+    return Issued(issued=issued, recorded=bool(done.recorded))

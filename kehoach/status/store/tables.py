@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -66,7 +66,14 @@ class TaskStatusRow(Base):
 
 
 class PlanIssueRow(Base):
-    """A unit issued its own plan (number, date), as one submission reported it."""
+    """A unit issued its own plan (number, date), as one submission reported it.
+
+    One record for every way an issue is known, so the roll-up counts plans on time, late or
+    missing from one place: a sheet's or ``status set``'s number and date, or the signed
+    document itself (``kehoach plan issue``), which also keeps the signer, the plan it
+    implements and the plan as issued (``plan_json``, the Plan model), from which the
+    cascade drafts the units below; the file's SHA-256 is its submission's ``source_sha256``.
+    """
 
     __tablename__ = "plan_issue"
 
@@ -76,5 +83,13 @@ class PlanIssueRow(Base):
     unit_id: Mapped[str] = mapped_column(String(64))
     number: Mapped[str | None] = mapped_column(String(40))
     issued_on: Mapped[dt.date] = mapped_column(Date)
+    hierarchy: Mapped[str | None] = mapped_column(String(80))
+    parent_unit_id: Mapped[str | None] = mapped_column(String(64))
+    implements: Mapped[str | None] = mapped_column(String(80))
+    signer: Mapped[str | None] = mapped_column(String(200))
+    plan_json: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_plan_issue_lookup", "plan_key", "unit_id", "id"),)
+    __table_args__ = (
+        Index("ix_plan_issue_lookup", "plan_key", "unit_id", "id"),
+        Index("ix_plan_issue_number", "unit_id", "number"),
+    )

@@ -1,0 +1,153 @@
+"""Prefect flow ``issue-plan``: a unit's signed plan recorded, so the units below implement it.
+
+The core checks and records (:func:`kehoach.status.store.db.issue_plan`); this flow adds what
+Prefect is for: a typed form in the UI (the number must look like 67 or 67/KH-UBND, the date
+is a date), a run named for the document, one-line failures, and a table artifact of the plan
+as recorded. Reading the DOCX is one task over :func:`kehoach.cascade.issued.read_issued`; an
+``import-plan`` flow over the importer goes beside this one, in this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from pydantic import Field
+
+from flows.runtime import one_line_errors, opaque
+from kehoach.cascade.issued import NUMBER_PATTERN, Overrides, read_issued
+from kehoach.io.errors import InputFileError
+from kehoach.io.writing import slug
+from kehoach.plan.deadline import format_date
+from kehoach.plan.model import Plan
+from kehoach.status.store.db import Issued, connect, issue_plan
+
+DocumentNumber = Annotated[
+    str, Field(pattern=NUMBER_PATTERN, description="67, or with its symbol 67/KH-UBND")
+]
+
+
+def issue_run_name() -> Callable[[], str]:
+    """ "issue-plan 008-quan-hoang-mai.docx № 67": the document, and the number typed."""
+
+    def name() -> str:
+        from prefect.runtime import flow_run
+
+        params = flow_run.parameters
+        number = params.get("number")
+        return f"issue-plan {Path(str(params.get('draft', '?'))).name}" + (
+            f" № {number}" if number else ""
+        )
+
+    return name
+
+
+@task(name="read-document", cache_policy=NO_CACHE)
+def read_document(path: Path, folder: Path | None = None) -> tuple[Plan, bytes]:
+    """The signed DOCX as a plan, and its bytes (for its SHA-256)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"cannot read the document: {exc.strerror}", where=path) from None
+    return read_issued(path, folder), data
+
+
+@task(name="record-issued", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def record_task(
+    database_url: str | None,
+    plan: Plan,
+    data: bytes,
+    path: Path,
+    overrides: Overrides,
+    folder: Path | None,
+    entered_by: str,
+) -> Issued:
+    """Check and record it in one transaction (a refusal is input, never retried: it fails
+    the run at once with its line)."""
+    return issue_plan(
+        connect(database_url),
+        plan,
+        data,
+        path,
+        entered_by=entered_by,
+        folder=folder,
+        overrides=overrides,
+    )
+
+
+def summary_rows(done: Issued) -> list[dict[str, str]]:
+    """The plan as recorded, one row per fact an operator checks."""
+    i = done.issued
+    return [
+        {"": "unit", "value": i.issuer},
+        {"": "number", "value": i.number},
+        {"": "date", "value": format_date(i.date)},
+        {"": "signer", "value": i.signer or "(not named)"},
+        {"": "implements", "value": i.implements},
+        {"": "cascade", "value": f"{i.plan_key} over {i.hierarchy}"},
+        {"": "tasks", "value": str(len(i.plan.tasks))},
+        {"": "file", "value": i.source_name},
+        {"": "SHA-256", "value": i.sha256},
+        {"": "recorded", "value": "yes" if done.recorded else "already in the store"},
+    ]
+
+
+@flow(name="issue-plan", flow_run_name=issue_run_name())
+@one_line_errors
+def issue_plan_flow(
+    draft: Path,
+    number: DocumentNumber | None = None,
+    date: dt.date | None = None,
+    signer: str | None = None,
+    folder: Path | None = None,
+    database_url: str | None = None,
+    entered_by: str | None = None,
+) -> Issued:
+    """Record the plan a unit issued: its draft numbered, dated and signed.
+
+    The file must be the unit's draft from a cascade (saved over it, or byte for byte one the
+    product wrote, with ``folder``) and issued by that unit; its date must not be before the
+    plan it implements, and its number not one the unit used that year. Then the next
+    cascade drafts the units below from it. Nothing is recorded when any check fails.
+
+    Args:
+        draft: The signed DOCX, saved over the unit's draft (out/<plan>/<hierarchy>/drafts/…).
+        number: The number it was given (67 or 67/KH-UBND); empty = as the document says.
+        date: The date it was signed; empty = as the document says.
+        signer: Who signed it; empty = as the document says.
+        folder: The cascade's plan folder (out/<plan>/<hierarchy>); empty = the folder
+            above the draft holding manifest.json.
+        database_url: Status database; empty = KEHOACH_DATABASE_URL or the SQLite default.
+        entered_by: Who records it; empty = the login name of the process.
+    """
+    overrides = Overrides.typed(number, date, signer)
+    plan, data = read_document(draft, folder)
+    done = record_task(
+        database_url,
+        opaque(plan),
+        data,
+        draft,
+        overrides,
+        folder,
+        entered_by or getpass.getuser(),
+    )
+    i = done.issued
+    create_table_artifact(
+        summary_rows(done),
+        key=f"issued-{slug(i.unit_id)}-{slug(i.number)}-{i.date.year}",
+        description=f"{i.number} of {format_date(i.date)}, {i.plan.issuer.name}",
+    )
+    get_run_logger().info(
+        "%s %s of %s recorded%s",
+        i.issuer,
+        i.number,
+        format_date(i.date),
+        "" if done.recorded else " (already in the store)",
+    )
+    return done
