@@ -15,7 +15,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
 from flows.cascade import cascade_flow
-from flows.issue import issue_plan_flow
+from flows.issue import import_plan_flow, issue_plan_flow
 from flows.rollup import SCHEDULES, TIMEZONE, reminders_flow, report_flow, rollup_flow
 from kehoach.status.periods import PeriodKind
 
@@ -55,13 +55,19 @@ def deployments(plan: Path, hierarchy: str, out: Path) -> list[RunnerDeployment]
         parameters={**common, "out": str(out), "unit": "01"},
         tags=["kehoach", "report"],
     )
-    # The draft to record is typed in the form; an import-plan deployment goes beside it.
+    # The document to record or import is typed in the form.
     issue = issue_plan_flow.to_deployment(
         name="issue-plan",
         description="Record the plan a unit issued (its draft numbered, dated, signed), so "
         "the next cascade drafts the units below from it.",
         tags=["kehoach", "issue"],
     )
-    out_list = [cascade, rollup, remind, report, issue]
+    received = import_plan_flow.to_deployment(
+        name="import-plan",
+        description="Read a received plan (DOCX, PDF, TXT) into a plan file the cascade takes, "
+        "with what could not be mapped listed.",
+        tags=["kehoach", "import"],
+    )
+    out_list = [cascade, rollup, remind, report, issue, received]
     assert all(isinstance(d, RunnerDeployment) for d in out_list)  # sync context: no coroutines
     return [d for d in out_list if isinstance(d, RunnerDeployment)]

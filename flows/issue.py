@@ -3,8 +3,10 @@
 The core checks and records (:func:`kehoach.status.store.db.issue_plan`); this flow adds what
 Prefect is for: a typed form in the UI (the number must look like 67 or 67/KH-UBND, the date
 is a date), a run named for the document, one-line failures, and a table artifact of the plan
-as recorded. Reading the DOCX is one task over :func:`kehoach.cascade.issued.read_issued`; an
-``import-plan`` flow over the importer goes beside this one, in this module.
+as recorded. Reading the DOCX is one task over :func:`kehoach.cascade.issued.read_issued`.
+
+Flow ``import-plan`` beside it: a received plan (DOCX, PDF, TXT) read into a plan file, with
+its warnings as a table artifact, for an operator who has the document on the server's disk.
 """
 
 from __future__ import annotations
@@ -18,13 +20,16 @@ from typing import Annotated
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from flows.runtime import one_line_errors, opaque
+from hierarchy.sources import load_hierarchy
 from kehoach.cascade.issued import NUMBER_PATTERN, Overrides, read_issued
+from kehoach.documents.importing import ImportedPlan, ImportWarning, import_plan, plan_yaml
 from kehoach.io.errors import InputFileError
-from kehoach.io.writing import slug
+from kehoach.io.writing import OutputError, slug, write_new
 from kehoach.plan.deadline import format_date
+from kehoach.plan.markers import plain
 from kehoach.plan.model import Plan
 from kehoach.status.store.db import Issued, connect, issue_plan
 
@@ -151,3 +156,77 @@ def issue_plan_flow(
         "" if done.recorded else " (already in the store)",
     )
     return done
+
+
+class ImportOutcome(BaseModel):
+    """What an import-plan run did: the plan file written and what to check in it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    plan_file: Path
+    summary: str
+    tasks: int
+    warnings: tuple[ImportWarning, ...]
+
+
+def import_run_name() -> Callable[[], str]:
+    """ "import-plan KH-145.docx": the received document."""
+
+    def name() -> str:
+        from prefect.runtime import flow_run
+
+        return f"import-plan {Path(str(flow_run.parameters.get('file', '?'))).name}"
+
+    return name
+
+
+@task(name="import-document", cache_policy=NO_CACHE)
+def import_task(file: Path, hierarchy: str | None) -> ImportedPlan:
+    """The received document read into the plan model (pure core; one task: milliseconds)."""
+    return import_plan(file, load_hierarchy(hierarchy) if hierarchy else None)
+
+
+@flow(name="import-plan", flow_run_name=import_run_name())
+@one_line_errors
+def import_plan_flow(
+    file: Path,
+    hierarchy: str | None = None,
+    plan_file: Path | None = None,
+    replace: bool = False,
+) -> ImportOutcome:
+    """Read a received plan (DOCX, PDF with a text layer, or TXT laid out under ND 30) into a
+    plan file the cascade takes, and list what could not be mapped.
+
+    Nothing is written when the document cannot be read; an existing plan file (an operator
+    may have corrected it) is kept unless ``replace`` is set.
+
+    Args:
+        file: The received document on the server's disk (.docx, .pdf or .txt).
+        hierarchy: Resolve its bodies in this hierarchy (hanoi-2024, hanoi-2025, a file);
+            empty = by the names the document prints.
+        plan_file: Where to write the plan (YAML); empty = beside the document, same name.
+        replace: Replace an existing plan file.
+    """
+    target = plan_file or file.with_suffix(".yaml")
+    if target.exists() and not replace:
+        raise OutputError("exists; choose another plan_file or set replace", where=target)
+    imported = import_task(file, hierarchy)
+    write_new(target, plan_yaml(imported, file.name).encode("utf-8"), replace=replace)
+    plan = imported.plan
+    create_table_artifact(
+        [{"nơi": w.where, "nội dung": w.what} for w in imported.warnings]
+        or [{"nơi": "", "nội dung": "không có cảnh báo"}],
+        key=f"import-{slug(file.stem)}",
+        description=f"{plan.doc_type} {'(dự thảo)' if plan.is_draft else plan.number_symbol}: "
+        f"{plain(plan.summary)}; "
+        f"{len(plan.tasks)} nhiệm vụ, {len(imported.warnings)} cảnh báo → {target}",
+    )
+    get_run_logger().info(
+        "%s → %s: %d tasks, %d warnings", file, target, len(plan.tasks), len(imported.warnings)
+    )
+    return ImportOutcome(
+        plan_file=target,
+        summary=plain(plan.summary),
+        tasks=len(plan.tasks),
+        warnings=imported.warnings,
+    )

@@ -611,3 +611,38 @@ def test_a_task_list_is_refused_as_not_a_plan(tmp_path: Path) -> None:
     path.write_bytes(data)
     result = runner.invoke(app, ["plan", "import", str(path)])
     assert result.exit_code == 1 and "DANH SÁCH NHIỆM VỤ" in result.stderr
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_the_import_plan_flow_writes_the_plan_file_and_a_table_of_its_warnings(
+    tmp_path: Path,
+) -> None:
+    """As an operator runs it from the Prefect UI: the document on the server's disk, the plan
+    file beside it, the warnings as an artifact; a second run keeps the file it would replace."""
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.issue import import_plan_flow
+    from tests.conftest import api_post
+
+    received = tmp_path / "kh-55-yen-so.txt"
+    shutil.copyfile(SEED_55, received)
+    done = import_plan_flow(file=received, hierarchy="hanoi-2024")
+    assert done.plan_file == tmp_path / "kh-55-yen-so.yaml"
+    written = load_plan(done.plan_file)
+    assert written.number == 55 and written.issuer.unit_id == "00340"
+    assert (
+        done.tasks
+        == len(written.tasks)
+        == len(load_plan(EXAMPLES / "yen-so-55-kh-ubnd.yaml").tasks)
+    )
+    [artifact] = api_post(
+        f"{PREFECT_API_URL.value()}/artifacts/filter",
+        {"artifacts": {"key": {"any_": ["import-kh-55-yen-so"]}}},
+    )
+    assert "55/KH-UBND" in str(artifact["description"])
+    before = done.plan_file.read_bytes()
+    done.plan_file.write_text(done.plan_file.read_text(encoding="utf-8") + "# sửa tay\n", "utf-8")
+    edited = done.plan_file.read_bytes()
+    state = import_plan_flow(file=received, return_state=True)
+    assert state.is_failed() and "exists" in str(state.message)
+    assert done.plan_file.read_bytes() == edited != before  # the operator's edit is kept

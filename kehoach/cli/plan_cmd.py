@@ -16,6 +16,7 @@ from kehoach.cli.common import command, console, warn
 from kehoach.documents.importing import import_plan, plan_yaml
 from kehoach.io.errors import InputFileError, PlanError
 from kehoach.io.reading import load_yaml
+from kehoach.io.writing import write_new
 from kehoach.plan.deadline import format_date
 from kehoach.plan.model import Plan, load_plan, task_line
 
@@ -113,10 +114,7 @@ def import_(
     if output is None:
         typer.echo(text, nl=False)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputFileError(f"cannot write: {exc.strerror}", where=output) from None
+    write_new(output, text.encode("utf-8"), replace=force)
     console.print(
         f"[green]imported[/] {file} → {output}: {describe(imported.plan)}"
         f"{f' · {len(imported.warnings)} warnings' if imported.warnings else ''}",

@@ -57,7 +57,8 @@ def server(
                 {k: v for k, v in config.environment().items() if k.startswith("PREFECT_")}
             )
             console.print(
-                "Serving deployments: cascade, rollup-nd09, reminders-weekly, report (Ctrl-C stops)"
+                "Serving deployments: cascade, rollup-nd09, reminders-weekly, report, issue-plan,"
+                " import-plan (Ctrl-C stops)"
             )
             from flows.server import serve_deployments
 

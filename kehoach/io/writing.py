@@ -103,6 +103,33 @@ class Outcome(StrEnum):
     KEPT = "kept"  # the file there is someone's work: left as it is
 
 
+def write_new(path: Path, data: bytes, *, replace: bool = False) -> None:
+    """Write a file a person will work on next (an imported plan to correct), never over one
+    that is there: an existing file is refused unless ``replace`` says the operator asked."""
+    if path.exists() and not replace:
+        raise OutputError("exists; choose another name or ask to replace it", where=path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            dir=path.parent, prefix=".", suffix=".tmp", delete=False
+        ) as f:
+            f.write(data)
+            temporary = Path(f.name)
+        if replace:
+            os.replace(temporary, path)
+        else:
+            try:
+                os.link(temporary, path)  # fails if the file appeared meanwhile
+            finally:
+                temporary.unlink()
+    except FileExistsError:
+        raise OutputError("exists; choose another name or ask to replace it", where=path) from None
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write: {exc.strerror}", where=path, code=exc.errno or 0
+        ) from None
+
+
 def write_own(root: Path, relative: Path, data: bytes, ours: str | None) -> Outcome:
     """Write ``data`` to ``root/relative`` unless the file there is someone else's work.
 
