@@ -11,9 +11,10 @@ import typer
 
 from hierarchy.sources import load_hierarchy
 from kehoach.cascade.issued import Overrides, read_issued
-from kehoach.cascade.rules import late_tasks
+from kehoach.cascade.rules import issuer_unit, late_tasks, resolve_issuer_plan
 from kehoach.cli.common import command, console, warn
 from kehoach.documents.importing import import_plan, plan_yaml
+from kehoach.documents.plan_document import render_plan
 from kehoach.io.errors import InputFileError, PlanError
 from kehoach.io.reading import load_yaml
 from kehoach.io.writing import write_new
@@ -79,6 +80,35 @@ def check(
             "\"The plan\"); a child's draft copies this plan's text as it is written"
         )
     console.print(f"[green]ok[/] {file}: {describe(plan)}", highlight=False)
+
+
+@app.command()
+@command
+def render(
+    file: Annotated[Path, typer.Argument(help="The plan file (YAML).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The DOCX to write.")],
+    template: Annotated[
+        Path | None, typer.Option(help="DOCX template (default: templates/docx/ke-hoach.docx).")
+    ] = None,
+    hierarchy: Annotated[
+        str | None,
+        typer.Option(
+            "--hierarchy",
+            "-H",
+            help="Name the issuer's departments as this hierarchy does (Sở Nội vụ for noi-vu).",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing --output file.")] = False,
+) -> None:
+    """Lay a plan out as its DOCX under ND 30: the document a unit signs and sends, as its
+    drafts are laid out (an issued plan keeps its number and date)."""
+    plan = load_plan(file)
+    if hierarchy:
+        h = load_hierarchy(hierarchy)
+        plan = resolve_issuer_plan(plan, issuer_unit(plan, h), h)
+    data = render_plan(plan, template) if template else render_plan(plan)
+    write_new(output, data, replace=force)
+    console.print(f"[green]rendered[/] {file} → {output}: {describe(plan)}", highlight=False)
 
 
 @app.command("import")

@@ -563,6 +563,18 @@ def _term(summary: str, year: int | None) -> tuple[int, int] | None:
     return (year, year) if year else None
 
 
+def _header_committee(lines: list[str]) -> str | None:
+    """The committee its header lines name in full ("ỦY BAN NHÂN DÂN / THÀNH PHỐ HÀ NỘI" →
+    "UBND thành phố Hà Nội"), where the text calls it short ("UBND Thành phố")."""
+    if not lines or lines[0] not in {"ỦY BAN NHÂN DÂN", "UỶ BAN NHÂN DÂN"}:
+        return None
+    committee = committee_name(f"UBND {' '.join(lines[1:]).title()}")
+    if committee is None:
+        return None
+    word, _, name = committee.partition(" ")
+    return f"UBND {word.lower()} {name}"
+
+
 def _issuer_name(lines: list[str], superior: str | None, preamble: str, caption: str | None,
                  issuing: Issuing | None) -> str | None:  # fmt: skip
     """How the plan names its issuer: in the preamble ("…, UBND phường Yên Sở ban hành Kế
@@ -577,12 +589,8 @@ def _issuer_name(lines: list[str], superior: str | None, preamble: str, caption:
     for c in candidates:  # as the header names it, or short of its name ("UBND Thành phố")
         if not lines or name_key(printed).startswith(name_key(c)):
             return c
-    if lines and superior is None and lines[0] in {"ỦY BAN NHÂN DÂN", "UỶ BAN NHÂN DÂN"}:
-        rest = " ".join(lines[1:])
-        committee = committee_name(f"UBND {rest.title()}")
-        if committee is not None:
-            word, _, name = committee.partition(" ")
-            return f"UBND {word.lower()} {name}"
+    if superior is None and (from_header := _header_committee(lines)):
+        return from_header
     if lines and issuing is not None and (dept := department_name(own, issuing)):
         return dept
     return candidates[0] if candidates else (own.title() if own else None)
@@ -713,6 +721,9 @@ def build_plan(elements: list[Element], where: str, hierarchy: Hierarchy | None)
     issuing, why = (
         find_issuer(guess or "", superior, parent_name, hierarchy) if guess else (None, None)
     )
+    full = None if superior else _header_committee(own_lines)
+    if why and full and full != guess:  # "UBND Thành phố" in the text, its full name above
+        issuing, why = find_issuer(full, None, parent_name, hierarchy)
     if why:
         r.warn(
             "header", f"the issuer is not in the hierarchy ({why}); roles by the rule set's names"
