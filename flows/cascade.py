@@ -29,7 +29,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.runtime import one_line_errors, opaque, run_name
+from flows.runtime import artifact_key, one_line_errors, opaque, run_name
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from hierarchy.units import Level
@@ -44,7 +44,9 @@ from kehoach.cascade.rules import CascadeSettings, Draft
 from kehoach.cascade.run import CascadeOutcome, Run, prepare, running
 from kehoach.io.processes import guard_worker
 from kehoach.io.writing import OutputError
+from kehoach.plan.markers import plain
 from kehoach.plan.model import Plan, load_plan
+from kehoach.status.rollup import level_label
 from kehoach.status.store.db import stored_issued_plans
 
 ProgressHook = Callable[[int, int, str], None]
@@ -261,43 +263,46 @@ def cascade_flow(
 
 
 def _findings(counts: dict[str, int]) -> str:
-    """ "0 findings", "3 findings (two-deadlines: 3)"."""
+    """ "0 phát hiện", "3 phát hiện (two-deadlines: 3)" (the kinds by the checker's names)."""
     kinds = ", ".join(f"{k}: {n}" for k, n in counts.items() if n)
-    return f"{sum(counts.values())} findings" + (f" ({kinds})" if kinds else "")
+    return f"{sum(counts.values())} phát hiện" + (f" ({kinds})" if kinds else "")
 
 
 def _artifacts(outcome: CascadeOutcome, hierarchy_key: str, plan_key: str) -> None:
-    """The run's tables and summary, under keys of their own plan (versions line up)."""
-    key = f"{plan_key}-{hierarchy_key}"
+    """The run's tables and summary, in Vietnamese, under keys of their own plan and hierarchy
+    (the UI shows a key's latest artifact: another plan's run must not replace it)."""
+    key = artifact_key(plan_key, hierarchy_key)
     if outcome.coverage:
         create_table_artifact(
-            [g.model_dump() for g in outcome.coverage],
-            key=f"cascade-coverage-{key}",
-            description="Tasks of the plan that reach no unit below its issuer",
+            [{"Nhiệm vụ": g.task_id, "Tên": g.title, "Lý do": g.reason} for g in outcome.coverage],
+            key=artifact_key("cascade-coverage", key),
+            description="Nhiệm vụ của kế hoạch không đến được đơn vị nào bên dưới",
         )
     create_table_artifact(
-        [{"level": k, "drafts": v} for k, v in outcome.drafts_per_level.items()],
-        key=f"cascade-drafts-{key}",
-        description=f"Drafts per level for {outcome.plan.number or outcome.plan.summary}",
+        [{"Cấp": level_label(k), "Số dự thảo": v} for k, v in outcome.drafts_per_level.items()],
+        key=artifact_key("cascade-drafts", key),
+        description=f"Số dự thảo theo cấp, {outcome.plan.number or plain(outcome.plan.summary)}",
     )
     if outcome.lint:
         create_table_artifact(
-            [{"finding": k, "drafts": n} for k, n in outcome.lint.items()],
-            key=f"cascade-lint-{key}",
-            description="The draft checker's findings per kind (kehoach draft lint)",
+            [{"Loại phát hiện": k, "Số lượng": n} for k, n in outcome.lint.items()],
+            key=artifact_key("cascade-lint", key),
+            description="Kết quả kiểm tra dự thảo theo loại (kehoach draft lint)",
         )
     folder = Path(outcome.folder).resolve()
+    levels = ", ".join(f"{level_label(k)} {n}" for k, n in outcome.drafts_per_level.items())
     create_markdown_artifact(
-        f"# Cascade {outcome.plan.number or ''}\n\n{outcome.plan.summary}\n\n"
-        f"- drafts: {outcome.total} ({outcome.written} written, {outcome.unchanged} unchanged, "
-        f"{outcome.resumed} in batches an earlier run had finished)\n"
-        f"- kept, edited by hand: {len(outcome.edited)}\n"
-        f"- of units no longer in the hierarchy (left in place): {len(outcome.stale)}\n"
-        f"- folder: `{folder}`; manifest: `{folder / 'manifest.json'}`\n"
-        f"- from plans units issued ({', '.join(outcome.issued) or 'none'}): "
-        f"{outcome.from_issued} drafts\n"
-        f"- coverage warnings: {len(outcome.coverage)}\n"
-        f"- draft check: {_findings(outcome.lint)}\n"
-        + "".join(f"- template warning: {w}\n" for w in outcome.template_warnings),
-        key=f"cascade-summary-{key}",
+        f"# Dự thảo kế hoạch theo {outcome.plan.number or 'dự thảo'}\n\n"
+        f"{plain(outcome.plan.summary)}\n\n"
+        f"- số dự thảo: {outcome.total} ({levels}); viết mới {outcome.written}, không đổi "
+        f"{outcome.unchanged}, từ các lô đã xong ở lần chạy trước {outcome.resumed}\n"
+        f"- giữ nguyên vì đã sửa tay: {len(outcome.edited)}\n"
+        f"- của đơn vị không còn trong danh mục (để nguyên): {len(outcome.stale)}\n"
+        f"- thư mục: `{folder}`; manifest: `{folder / 'manifest.json'}`\n"
+        f"- theo kế hoạch đơn vị đã ban hành ({', '.join(outcome.issued) or 'chưa có'}): "
+        f"{outcome.from_issued} dự thảo\n"
+        f"- nhiệm vụ không đến được đơn vị nào: {len(outcome.coverage)}\n"
+        f"- kiểm tra dự thảo: {_findings(outcome.lint)}\n"
+        + "".join(f"- cảnh báo mẫu: {w}\n" for w in outcome.template_warnings),
+        key=artifact_key("cascade-summary", key),
     )

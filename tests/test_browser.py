@@ -100,7 +100,7 @@ def test_operator_runs_a_cascade_from_a_deployment_and_sees_it_in_the_ui(tmp_pat
             )
             page.locator("a[href*='/artifacts/artifact/']").first.click()
             page.wait_for_load_state("networkidle")
-            page.get_by_text("phong-ban").first.wait_for(timeout=30_000)
+            page.get_by_text("Phòng, ban").first.wait_for(timeout=30_000)
             page.screenshot(path=str(tmp_path / "artifact.png"), full_page=True)
             page.goto(url, wait_until="networkidle")
             page.get_by_text("Completed").first.wait_for(timeout=30_000)
