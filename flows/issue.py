@@ -9,7 +9,6 @@ as recorded. Reading the DOCX is one task over :func:`kehoach.cascade.issued.rea
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 from collections.abc import Callable
 from pathlib import Path
@@ -18,8 +17,9 @@ from typing import Annotated
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from pydantic import Field
+from pydantic import WithJsonSchema
 
+from flows.form import DATABASE, Day, FilePath, Text, form
 from flows.runtime import one_line_errors, opaque
 from kehoach.cascade.issued import NUMBER_PATTERN, Overrides, read_issued
 from kehoach.io.errors import InputFileError
@@ -27,10 +27,6 @@ from kehoach.io.writing import slug
 from kehoach.plan.deadline import format_date
 from kehoach.plan.model import Plan
 from kehoach.status.store.db import Issued, connect, issue_plan
-
-DocumentNumber = Annotated[
-    str, Field(pattern=NUMBER_PATTERN, description="67, or with its symbol 67/KH-UBND")
-]
 
 
 def issue_run_name() -> Callable[[], str]:
@@ -101,13 +97,37 @@ def summary_rows(done: Issued) -> list[dict[str, str]]:
 @flow(name="issue-plan", flow_run_name=issue_run_name())
 @one_line_errors
 def issue_plan_flow(
-    draft: Path,
-    number: DocumentNumber | None = None,
-    date: dt.date | None = None,
-    signer: str | None = None,
-    folder: Path | None = None,
-    database_url: str | None = None,
-    entered_by: str | None = None,
+    draft: Annotated[
+        Path,
+        form(
+            "Kế hoạch đã ký (tệp DOCX)",
+            "Dự thảo của đơn vị đã ghi số, ngày, ký, lưu đè lên dự thảo "
+            "(out/<kế hoạch>/<danh mục>/drafts/…)",
+        ),
+    ],
+    number: Annotated[
+        Text,
+        WithJsonSchema({"type": "string", "pattern": f"^$|{NUMBER_PATTERN}"}),
+        form("Số", "67 hoặc 67/KH-UBND. Để trống: như văn bản ghi", blank="", examples=["67"]),
+    ] = None,
+    date: Annotated[
+        Day, form("Ngày ban hành", "Ngày/tháng/năm. Để trống: như văn bản ghi", blank="")
+    ] = None,
+    signer: Annotated[
+        Text, form("Người ký", "Họ tên người ký. Để trống: như văn bản ghi", blank="")
+    ] = None,
+    folder: Annotated[
+        FilePath,
+        form(
+            "Thư mục của kế hoạch",
+            "out/<kế hoạch>/<danh mục>. Để trống: thư mục có manifest.json phía trên dự thảo",
+            blank="",
+        ),
+    ] = None,
+    database_url: Annotated[Text, DATABASE] = None,
+    entered_by: Annotated[
+        Text, form("Người nhập", "Để trống: tên đăng nhập của tiến trình", blank="")
+    ] = None,
 ) -> Issued:
     """Record the plan a unit issued: its draft numbered, dated and signed.
 

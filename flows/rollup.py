@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.form import DATABASE, HIERARCHY, OUT, PERIOD, PLAN, Day, PeriodText, Text, form
 from flows.runtime import artifact_key, one_line_errors, opaque, run_name
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
@@ -24,7 +26,7 @@ from kehoach.cascade.walk import plans_by_unit
 from kehoach.io.writing import slug, write_if_changed
 from kehoach.plan.model import Plan, load_plan
 from kehoach.status.models import Snapshot
-from kehoach.status.periods import Period, PeriodKey, PeriodKind, latest_period
+from kehoach.status.periods import Period, PeriodKind, latest_period
 from kehoach.status.reminders import Reminder, per_unit, reminders, reminders_csv
 from kehoach.status.report import build_report
 from kehoach.status.rollup import Rollup, behind_first, roll_up, table_rows
@@ -68,12 +70,20 @@ def compute_rollup(
 @flow(name="rollup", flow_run_name=run_name("rollup"))
 @one_line_errors
 def rollup_flow(
-    plan: Path,
-    hierarchy: str = "hanoi-2024",
-    period: PeriodKey | None = None,
-    as_of: dt.date | None = None,
-    out: Path = Path("out"),
-    database_url: str | None = None,
+    plan: Annotated[Path, PLAN],
+    hierarchy: Annotated[str, HIERARCHY] = "hanoi-2024",
+    period: Annotated[PeriodText, PERIOD] = None,
+    as_of: Annotated[
+        Day,
+        form(
+            "Số liệu đến ngày",
+            "Ngày/tháng/năm, ví dụ 20/03/2024. Để trống: hạn gửi báo cáo của kỳ, hoặc hôm nay "
+            "nếu sớm hơn",
+            blank="",
+        ),
+    ] = None,
+    out: Annotated[Path, OUT] = Path("out"),
+    database_url: Annotated[Text, DATABASE] = None,
 ) -> Rollup:
     """Roll the plan's status up the hierarchy for a report period.
 
@@ -155,13 +165,18 @@ def _rollup_artifacts(result: Rollup, folder: Path, period: Period, as_of: dt.da
 @flow(name="reminders", flow_run_name=run_name("reminders"))
 @one_line_errors
 def reminders_flow(
-    plan: Path,
-    hierarchy: str = "hanoi-2024",
-    period: PeriodKey | None = None,
-    as_of: dt.date | None = None,
-    within_days: int = 7,
-    out: Path = Path("out"),
-    database_url: str | None = None,
+    plan: Annotated[Path, PLAN],
+    hierarchy: Annotated[str, HIERARCHY] = "hanoi-2024",
+    period: Annotated[PeriodText, PERIOD] = None,
+    as_of: Annotated[
+        Day,
+        form("Tính đến ngày", "Ngày/tháng/năm, ví dụ 25/03/2024. Để trống: hôm nay", blank=""),
+    ] = None,
+    within_days: Annotated[
+        int, form("Sắp đến hạn trong (ngày)", "Nhắc cả nhiệm vụ đến hạn trong từng này ngày")
+    ] = 7,
+    out: Annotated[Path, OUT] = Path("out"),
+    database_url: Annotated[Text, DATABASE] = None,
 ) -> list[Reminder]:
     """Units that have not issued their plan, not reported, or have tasks overdue or due soon.
 
@@ -215,13 +230,27 @@ def render_report_task(
 @flow(name="report", flow_run_name=run_name("report"))
 @one_line_errors
 def report_flow(
-    plan: Path,
-    unit: str,
-    hierarchy: str = "hanoi-2024",
-    period: PeriodKey | None = None,
-    as_of: dt.date | None = None,
-    out: Path = Path("out"),
-    database_url: str | None = None,
+    plan: Annotated[Path, PLAN],
+    unit: Annotated[
+        str,
+        form(
+            "Đơn vị báo cáo",
+            "Mã (01, 008, 00340) hoặc tên đơn vị, có hay không dấu",
+            examples=["01", "Quận Hoàng Mai"],
+        ),
+    ],
+    hierarchy: Annotated[str, HIERARCHY] = "hanoi-2024",
+    period: Annotated[PeriodText, PERIOD] = None,
+    as_of: Annotated[
+        Day,
+        form(
+            "Số liệu đến ngày",
+            "Ngày/tháng/năm, ví dụ 20/03/2024. Để trống: hạn báo cáo của đơn vị, hoặc hôm nay",
+            blank="",
+        ),
+    ] = None,
+    out: Annotated[Path, OUT] = Path("out"),
+    database_url: Annotated[Text, DATABASE] = None,
 ) -> Path:
     """Draft the BÁO CÁO of one unit for a period: results, quotas, its children, a chart.
 

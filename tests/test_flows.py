@@ -93,6 +93,20 @@ def test_cascade_flow_writes_drafts_and_manifest_and_reruns_idempotently(tmp_pat
     assert not any(word in summary for word in ("drafts:", "findings", "folder:"))
 
 
+def test_a_cascade_of_the_whole_plan_must_be_confirmed(tmp_path: Path) -> None:
+    """No unit chosen: the run fails in one line saying how (the UI's quick run), nothing
+    written; confirmed (as the CLI does), it drafts."""
+    plan = EXAMPLES / "hoang-mai-67-kh-ubnd.yaml"
+    state = cascade_flow(plan=plan, out=tmp_path / "out", return_state=True)
+    assert state.is_failed()
+    message = str(state.message)
+    assert "must be confirmed" in message and "xac_nhan" in message and "\n" not in message
+    assert "Quận Hoàng Mai" in message
+    assert not (tmp_path / "out").exists()
+    done = cascade_flow(plan=plan, out=tmp_path / "out", to_level="Cấp xã", xac_nhan=True)  # type: ignore[arg-type]
+    assert set(done.drafts_per_level) == {"xa"}  # the form's "Cấp xã" is Level.XA
+
+
 def test_rollup_flow_reads_the_store_and_writes_rollup_json(tmp_path: Path) -> None:
     import datetime as dt
 

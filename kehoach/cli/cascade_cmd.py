@@ -56,6 +56,7 @@ def run_cascade(
                 out=out,
                 to_level=to,
                 start=start,
+                xac_nhan=True,  # typed on the command line: no quick run by accident
                 template=template,
                 batch_size=batch_size,
                 signers=signers,
@@ -169,8 +170,13 @@ def cascade(
     Run it again after an interruption: finished batches are skipped, the rest is drafted.
     """
     if server:
-        params = {"plan": plan, "hierarchy": hierarchy, "out": out, "to_level": to}
-        params |= {"start": start, "template": template, "batch_size": batch_size}
+        from flows.form import level_choice
+
+        # The deployment's form takes the level by its Vietnamese name; a command typed
+        # without --from is the whole plan, as in-process (xac_nhan).
+        params = {"plan": plan, "hierarchy": hierarchy, "out": out, "to_level": level_choice(to)}
+        params |= {"start": start, "xac_nhan": not start}
+        params |= {"template": template, "batch_size": batch_size}
         params |= {"signers": signers, "lint": lint, "database_url": db}
         print_triggered("cascade/cascade", params, watch)
         return
