@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Annotated
 from uuid import UUID
 
 from prefect import flow, get_run_logger, task
@@ -29,10 +30,20 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.runtime import one_line_errors, opaque, run_name
+from flows.form import (
+    ALL_LEVELS,
+    DATABASE,
+    HIERARCHY,
+    OUT,
+    PLAN,
+    FilePath,
+    LevelChoice,
+    Text,
+    form,
+)
+from flows.runtime import artifact_key, one_line_errors, opaque, run_name
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
-from hierarchy.units import Level
 from kehoach.cascade.drafting import SubtreeJob, draft_subtrees, write_drafts
 from kehoach.cascade.issued import IssuedPlan
 from kehoach.cascade.journal import BatchResult
@@ -40,11 +51,14 @@ from kehoach.cascade.lint import lint_folder
 from kehoach.cascade.lint.findings import LintReport
 from kehoach.cascade.manifest import PlanSummary
 from kehoach.cascade.partition import slice_for
-from kehoach.cascade.rules import CascadeSettings, Draft
+from kehoach.cascade.rules import CascadeSettings, Draft, issuer_unit
 from kehoach.cascade.run import CascadeOutcome, Run, prepare, running
+from kehoach.io.errors import KehoachError
 from kehoach.io.processes import guard_worker
 from kehoach.io.writing import OutputError
+from kehoach.plan.markers import plain
 from kehoach.plan.model import Plan, load_plan
+from kehoach.status.rollup import level_label
 from kehoach.status.store.db import stored_issued_plans
 
 ProgressHook = Callable[[int, int, str], None]
@@ -180,17 +194,53 @@ def _draft(run: Run, workers: int, label: str) -> BatchResult:
 )
 @one_line_errors
 def cascade_flow(
-    plan: Path,
-    hierarchy: str = "hanoi-2024",
-    out: Path = Path("out"),
-    to_level: Level | None = None,
-    start: str | None = None,
-    batch_size: int = 400,
-    workers: int = WORKERS,
-    template: Path | None = None,
-    signers: Path | None = None,
-    lint: bool = True,
-    database_url: str | None = None,
+    plan: Annotated[Path, PLAN],
+    hierarchy: Annotated[str, HIERARCHY] = "hanoi-2024",
+    out: Annotated[Path, OUT] = Path("out"),
+    to_level: Annotated[
+        LevelChoice,
+        form("Soạn đến cấp", "Cấp thấp nhất được soạn dự thảo", blank=ALL_LEVELS),
+    ] = None,
+    start: Annotated[
+        Text,
+        form(
+            "Đơn vị bắt đầu",
+            "Chỉ soạn cho đơn vị này và các đơn vị trực thuộc: mã (008, 00340) hoặc tên, có "
+            "hay không dấu. Để trống: mọi đơn vị dưới đơn vị ban hành (cần đánh dấu Xác nhận)",
+            blank="",
+            examples=["00340", "Quận Hoàng Mai"],
+        ),
+    ] = None,
+    xac_nhan: Annotated[
+        bool,
+        form(
+            "Xác nhận soạn cho toàn bộ",
+            "Đánh dấu khi không chọn đơn vị bắt đầu: soạn dự thảo cho mọi đơn vị dưới đơn vị "
+            "ban hành (Hà Nội: 3.373 dự thảo)",
+        ),
+    ] = False,
+    batch_size: Annotated[
+        int, form("Số đơn vị mỗi lô", "Mỗi tác vụ soạn trọn các cây con, khoảng từng này đơn vị")
+    ] = 400,
+    workers: Annotated[
+        int, form("Số tiến trình song song", "Số tiến trình soạn các lô cùng lúc (1 = tuần tự)")
+    ] = WORKERS,
+    template: Annotated[
+        FilePath,
+        form("Mẫu DOCX", "Mẫu kế hoạch (docxtpl). Để trống: mẫu ke-hoach.docx mặc định", blank=""),
+    ] = None,
+    signers: Annotated[
+        FilePath,
+        form(
+            "Người ký (tệp YAML hoặc CSV)",
+            "Mã đơn vị → thẩm quyền, chức vụ, họ tên người ký. Để trống: để trống họ tên",
+            blank="",
+        ),
+    ] = None,
+    lint: Annotated[
+        bool, form("Kiểm tra dự thảo", "Đọc lại mọi dự thảo sau khi soạn (kehoach draft lint)")
+    ] = True,
+    database_url: Annotated[Text, DATABASE] = None,
 ) -> CascadeOutcome:
     """Cascade a plan into a draft plan (DOCX) for every unit below its issuer.
 
@@ -206,7 +256,10 @@ def cascade_flow(
         hierarchy: hanoi-2024, hanoi-2025, vn-2024, vn-2025, or a hierarchy YAML file.
         out: Folder under which each plan gets its own folder of drafts and manifest.json.
         to_level: Deepest level to draft (huyen, xa); empty = all levels and departments.
-        start: Only this unit (id or name, accents optional) and those below it; empty = all.
+        start: Only this unit (id or name, accents optional) and those below it; empty = all,
+            which ``xac_nhan`` must confirm.
+        xac_nhan: Confirms a cascade of every unit below the issuer (no ``start``): a quick
+            run from the UI's form must not draft a whole city by accident.
         batch_size: Units per task: whole subtrees of about this many units.
         workers: Processes drafting batches in parallel (1 = all in this process).
         template: The DOCX template (docxtpl); empty = the default ke-hoach.docx.
@@ -221,6 +274,12 @@ def cascade_flow(
     began = time.perf_counter()
     parent_plan = load_plan(plan)
     h = load_hierarchy(hierarchy, signers=signers)
+    if not start and not xac_nhan:
+        raise KehoachError(
+            f"a cascade of every unit below {issuer_unit(parent_plan, h).name} must be "
+            "confirmed: choose a unit in 'Đơn vị bắt đầu' (start, --from), or tick 'Xác nhận "
+            "soạn cho toàn bộ' (xac_nhan) to draft them all"
+        )
     issued = read_issued_task(database_url, PlanSummary.of(parent_plan).key, hierarchy)
     for unit_id, one in sorted(issued.items()):
         logger.info("%s issued %s of %s: drafting below it from it", unit_id, one.number, one.date)
@@ -261,43 +320,46 @@ def cascade_flow(
 
 
 def _findings(counts: dict[str, int]) -> str:
-    """ "0 findings", "3 findings (two-deadlines: 3)"."""
+    """ "0 phát hiện", "3 phát hiện (two-deadlines: 3)" (the kinds by the checker's names)."""
     kinds = ", ".join(f"{k}: {n}" for k, n in counts.items() if n)
-    return f"{sum(counts.values())} findings" + (f" ({kinds})" if kinds else "")
+    return f"{sum(counts.values())} phát hiện" + (f" ({kinds})" if kinds else "")
 
 
 def _artifacts(outcome: CascadeOutcome, hierarchy_key: str, plan_key: str) -> None:
-    """The run's tables and summary, under keys of their own plan (versions line up)."""
-    key = f"{plan_key}-{hierarchy_key}"
+    """The run's tables and summary, in Vietnamese, under keys of their own plan and hierarchy
+    (the UI shows a key's latest artifact: another plan's run must not replace it)."""
+    key = artifact_key(plan_key, hierarchy_key)
     if outcome.coverage:
         create_table_artifact(
-            [g.model_dump() for g in outcome.coverage],
-            key=f"cascade-coverage-{key}",
-            description="Tasks of the plan that reach no unit below its issuer",
+            [{"Nhiệm vụ": g.task_id, "Tên": g.title, "Lý do": g.reason} for g in outcome.coverage],
+            key=artifact_key("cascade-coverage", key),
+            description="Nhiệm vụ của kế hoạch không đến được đơn vị nào bên dưới",
         )
     create_table_artifact(
-        [{"level": k, "drafts": v} for k, v in outcome.drafts_per_level.items()],
-        key=f"cascade-drafts-{key}",
-        description=f"Drafts per level for {outcome.plan.number or outcome.plan.summary}",
+        [{"Cấp": level_label(k), "Số dự thảo": v} for k, v in outcome.drafts_per_level.items()],
+        key=artifact_key("cascade-drafts", key),
+        description=f"Số dự thảo theo cấp, {outcome.plan.number or plain(outcome.plan.summary)}",
     )
     if outcome.lint:
         create_table_artifact(
-            [{"finding": k, "drafts": n} for k, n in outcome.lint.items()],
-            key=f"cascade-lint-{key}",
-            description="The draft checker's findings per kind (kehoach draft lint)",
+            [{"Loại phát hiện": k, "Số lượng": n} for k, n in outcome.lint.items()],
+            key=artifact_key("cascade-lint", key),
+            description="Kết quả kiểm tra dự thảo theo loại (kehoach draft lint)",
         )
     folder = Path(outcome.folder).resolve()
+    levels = ", ".join(f"{level_label(k)} {n}" for k, n in outcome.drafts_per_level.items())
     create_markdown_artifact(
-        f"# Cascade {outcome.plan.number or ''}\n\n{outcome.plan.summary}\n\n"
-        f"- drafts: {outcome.total} ({outcome.written} written, {outcome.unchanged} unchanged, "
-        f"{outcome.resumed} in batches an earlier run had finished)\n"
-        f"- kept, edited by hand: {len(outcome.edited)}\n"
-        f"- of units no longer in the hierarchy (left in place): {len(outcome.stale)}\n"
-        f"- folder: `{folder}`; manifest: `{folder / 'manifest.json'}`\n"
-        f"- from plans units issued ({', '.join(outcome.issued) or 'none'}): "
-        f"{outcome.from_issued} drafts\n"
-        f"- coverage warnings: {len(outcome.coverage)}\n"
-        f"- draft check: {_findings(outcome.lint)}\n"
-        + "".join(f"- template warning: {w}\n" for w in outcome.template_warnings),
-        key=f"cascade-summary-{key}",
+        f"# Dự thảo kế hoạch theo {outcome.plan.number or 'dự thảo'}\n\n"
+        f"{plain(outcome.plan.summary)}\n\n"
+        f"- số dự thảo: {outcome.total} ({levels}); viết mới {outcome.written}, không đổi "
+        f"{outcome.unchanged}, từ các lô đã xong ở lần chạy trước {outcome.resumed}\n"
+        f"- giữ nguyên vì đã sửa tay: {len(outcome.edited)}\n"
+        f"- của đơn vị không còn trong danh mục (để nguyên): {len(outcome.stale)}\n"
+        f"- thư mục: `{folder}`; manifest: `{folder / 'manifest.json'}`\n"
+        f"- theo kế hoạch đơn vị đã ban hành ({', '.join(outcome.issued) or 'chưa có'}): "
+        f"{outcome.from_issued} dự thảo\n"
+        f"- nhiệm vụ không đến được đơn vị nào: {len(outcome.coverage)}\n"
+        f"- kiểm tra dự thảo: {_findings(outcome.lint)}\n"
+        + "".join(f"- cảnh báo mẫu: {w}\n" for w in outcome.template_warnings),
+        key=artifact_key("cascade-summary", key),
     )

@@ -40,7 +40,7 @@ def deployments(plan: Path, hierarchy: str, out: Path) -> list[RunnerDeployment]
         name="reminders-weekly",
         description="Who has not issued their plan, not reported, or has tasks overdue.",
         schedules=[Cron(REMINDER_CRON, timezone=TIMEZONE)],
-        parameters=common,
+        parameters={**common, "out": str(out)},
         tags=["kehoach", "reminders"],
     )
     cascade = cascade_flow.to_deployment(

@@ -11,7 +11,6 @@ its warnings as a table artifact, for an operator who has the document on the se
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 from collections.abc import Callable
 from pathlib import Path
@@ -20,8 +19,9 @@ from typing import Annotated
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
 
+from flows.form import DATABASE, Day, FilePath, Text, form
 from flows.runtime import one_line_errors, opaque
 from hierarchy.sources import load_hierarchy
 from kehoach.cascade.issued import NUMBER_PATTERN, Overrides, read_issued
@@ -32,10 +32,6 @@ from kehoach.plan.deadline import format_date
 from kehoach.plan.markers import plain
 from kehoach.plan.model import Plan
 from kehoach.status.store.db import Issued, connect, issue_plan
-
-DocumentNumber = Annotated[
-    str, Field(pattern=NUMBER_PATTERN, description="67, or with its symbol 67/KH-UBND")
-]
 
 
 def issue_run_name() -> Callable[[], str]:
@@ -106,13 +102,37 @@ def summary_rows(done: Issued) -> list[dict[str, str]]:
 @flow(name="issue-plan", flow_run_name=issue_run_name())
 @one_line_errors
 def issue_plan_flow(
-    draft: Path,
-    number: DocumentNumber | None = None,
-    date: dt.date | None = None,
-    signer: str | None = None,
-    folder: Path | None = None,
-    database_url: str | None = None,
-    entered_by: str | None = None,
+    draft: Annotated[
+        Path,
+        form(
+            "Kế hoạch đã ký (tệp DOCX)",
+            "Dự thảo của đơn vị đã ghi số, ngày, ký, lưu đè lên dự thảo "
+            "(out/<kế hoạch>/<danh mục>/drafts/…)",
+        ),
+    ],
+    number: Annotated[
+        Text,
+        WithJsonSchema({"type": "string", "pattern": f"^$|{NUMBER_PATTERN}"}),
+        form("Số", "67 hoặc 67/KH-UBND. Để trống: như văn bản ghi", blank="", examples=["67"]),
+    ] = None,
+    date: Annotated[
+        Day, form("Ngày ban hành", "Ngày/tháng/năm. Để trống: như văn bản ghi", blank="")
+    ] = None,
+    signer: Annotated[
+        Text, form("Người ký", "Họ tên người ký. Để trống: như văn bản ghi", blank="")
+    ] = None,
+    folder: Annotated[
+        FilePath,
+        form(
+            "Thư mục của kế hoạch",
+            "out/<kế hoạch>/<danh mục>. Để trống: thư mục có manifest.json phía trên dự thảo",
+            blank="",
+        ),
+    ] = None,
+    database_url: Annotated[Text, DATABASE] = None,
+    entered_by: Annotated[
+        Text, form("Người nhập", "Để trống: tên đăng nhập của tiến trình", blank="")
+    ] = None,
 ) -> Issued:
     """Record the plan a unit issued: its draft numbered, dated and signed.
 
@@ -189,10 +209,26 @@ def import_task(file: Path, hierarchy: str | None) -> ImportedPlan:
 @flow(name="import-plan", flow_run_name=import_run_name())
 @one_line_errors
 def import_plan_flow(
-    file: Path,
-    hierarchy: str | None = None,
-    plan_file: Path | None = None,
-    replace: bool = False,
+    file: Annotated[
+        Path,
+        form("Kế hoạch nhận được", "Tệp DOCX, PDF (có lớp chữ) hoặc TXT trên máy chủ"),
+    ],
+    hierarchy: Annotated[
+        Text,
+        form(
+            "Danh mục đơn vị",
+            "hanoi-2024, hanoi-2025 hoặc tệp YAML. Để trống: theo tên văn bản ghi",
+            blank="",
+        ),
+    ] = None,
+    plan_file: Annotated[
+        FilePath,
+        form("Tệp kế hoạch (YAML) ghi ra", "Để trống: cạnh văn bản, cùng tên", blank=""),
+    ] = None,
+    replace: Annotated[
+        bool,
+        form("Ghi đè tệp đã có", "Tệp kế hoạch đã có (có thể đã sửa tay) được giữ nếu không chọn"),
+    ] = False,
 ) -> ImportOutcome:
     """Read a received plan (DOCX, PDF with a text layer, or TXT laid out under ND 30) into a
     plan file the cascade takes, and list what could not be mapped.

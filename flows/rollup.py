@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.runtime import one_line_errors, opaque, run_name
+from flows.form import DATABASE, HIERARCHY, OUT, PERIOD, PLAN, Day, PeriodText, Text, form
+from flows.runtime import artifact_key, one_line_errors, opaque, run_name
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from kehoach.cascade.manifest import PlanSummary, plan_folder
@@ -24,10 +26,10 @@ from kehoach.cascade.walk import plans_by_unit
 from kehoach.io.writing import slug, write_if_changed
 from kehoach.plan.model import Plan, load_plan
 from kehoach.status.models import Snapshot
-from kehoach.status.periods import Period, PeriodKey, PeriodKind, latest_period
-from kehoach.status.reminders import Reminder, reminders
+from kehoach.status.periods import Period, PeriodKind, latest_period
+from kehoach.status.reminders import Reminder, per_unit, reminders, reminders_csv
 from kehoach.status.report import build_report
-from kehoach.status.rollup import Rollup, roll_up
+from kehoach.status.rollup import Rollup, behind_first, roll_up, table_rows
 from kehoach.status.store.db import connect, snapshot
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -68,12 +70,20 @@ def compute_rollup(
 @flow(name="rollup", flow_run_name=run_name("rollup"))
 @one_line_errors
 def rollup_flow(
-    plan: Path,
-    hierarchy: str = "hanoi-2024",
-    period: PeriodKey | None = None,
-    as_of: dt.date | None = None,
-    out: Path = Path("out"),
-    database_url: str | None = None,
+    plan: Annotated[Path, PLAN],
+    hierarchy: Annotated[str, HIERARCHY] = "hanoi-2024",
+    period: Annotated[PeriodText, PERIOD] = None,
+    as_of: Annotated[
+        Day,
+        form(
+            "Số liệu đến ngày",
+            "Ngày/tháng/năm, ví dụ 20/03/2024. Để trống: hạn gửi báo cáo của kỳ, hoặc hôm nay "
+            "nếu sớm hơn",
+            blank="",
+        ),
+    ] = None,
+    out: Annotated[Path, OUT] = Path("out"),
+    database_url: Annotated[Text, DATABASE] = None,
 ) -> Rollup:
     """Roll the plan's status up the hierarchy for a report period.
 
@@ -102,26 +112,9 @@ def rollup_flow(
         Path(f"rollup-{the_period.key}.json"),
         (result.model_dump_json(indent=2) + "\n").encode(),
     )
+    folder = plan_folder(out, parent_plan, hierarchy)
+    _rollup_artifacts(result, folder, the_period, the_date)
     top = result.unit(root)
-    rows = [
-        {
-            "unit": u.unit_name,
-            "tasks": u.subtree.tasks,
-            "done on time": u.subtree.done_on_time,
-            "done late": u.subtree.done_late,
-            "open on time": u.subtree.open_on_time,
-            "open overdue": u.subtree.open_overdue,
-            "% done": u.subtree.pct_done,
-            "reports missing": u.subtree.reports_missing,
-        }
-        for u in result.units
-        if u.parent_unit_id == root and u.level != "phong-ban"
-    ]
-    create_table_artifact(
-        rows,
-        key=f"rollup-{slug(key)}-{the_period.key.lower()}",
-        description=f"{key} {the_period.words}, as of {the_date:%d/%m/%Y}",
-    )
     logger.info(
         "%s %s: %d tasks, %s%% done, %d overdue",
         key,
@@ -133,15 +126,57 @@ def rollup_flow(
     return result
 
 
+#: Rows of the roll-up and reminders tables in the UI: a manager reads the first screens; the
+#: rest is in the files the description names.
+TABLE_ROWS = 50
+
+
+def _rollup_artifacts(result: Rollup, folder: Path, period: Period, as_of: dt.date) -> None:
+    """The roll-up's table (units furthest behind first) and summary, keyed by plan and period."""
+    top = result.units[0]
+    units = behind_first(result)
+    shown = units[:TABLE_ROWS]
+    more = len(units) - len(shown)
+    file = folder / f"rollup-{period.key}.json"
+    key = artifact_key(folder.parent.name, folder.name, period.key)
+    create_table_artifact(
+        table_rows(result, shown),
+        key=artifact_key("rollup", key),
+        description=f"{result.plan}, {period.words}, số liệu đến ngày {as_of:%d/%m/%Y}: "
+        f"{len(shown)} đơn vị chậm nhất trước"
+        + (f"; còn {more} đơn vị nữa trong {file}" if more else ""),
+    )
+    s = top.subtree
+    behind = ", ".join(u.unit_name for u in shown[:5] if u.subtree.open_overdue)
+    create_markdown_artifact(
+        f"# Tổng hợp {result.plan} — {period.words}\n\n"
+        f"Số liệu đến ngày {as_of:%d/%m/%Y}, {top.unit_name} và các đơn vị trực thuộc:\n\n"
+        f"- nhiệm vụ: {s.tasks}; hoàn thành {s.done_on_time + s.done_late} "
+        f"({s.pct_done or 0:.1f}%), trong đó quá hạn {s.done_late}\n"
+        f"- quá hạn, chưa hoàn thành: {s.open_overdue}\n"
+        f"- chưa ban hành kế hoạch: {s.plans_missing}\n"
+        f"- báo cáo: đã nhận {s.reports_submitted}, còn thiếu {s.reports_missing}\n"
+        + (f"- chậm nhất: {behind}\n" if behind else "")
+        + f"- tệp số liệu: `{file.resolve()}`\n",
+        key=artifact_key("rollup-summary", key),
+    )
+
+
 @flow(name="reminders", flow_run_name=run_name("reminders"))
 @one_line_errors
 def reminders_flow(
-    plan: Path,
-    hierarchy: str = "hanoi-2024",
-    period: PeriodKey | None = None,
-    as_of: dt.date | None = None,
-    within_days: int = 7,
-    database_url: str | None = None,
+    plan: Annotated[Path, PLAN],
+    hierarchy: Annotated[str, HIERARCHY] = "hanoi-2024",
+    period: Annotated[PeriodText, PERIOD] = None,
+    as_of: Annotated[
+        Day,
+        form("Tính đến ngày", "Ngày/tháng/năm, ví dụ 25/03/2024. Để trống: hôm nay", blank=""),
+    ] = None,
+    within_days: Annotated[
+        int, form("Sắp đến hạn trong (ngày)", "Nhắc cả nhiệm vụ đến hạn trong từng này ngày")
+    ] = 7,
+    out: Annotated[Path, OUT] = Path("out"),
+    database_url: Annotated[Text, DATABASE] = None,
 ) -> list[Reminder]:
     """Units that have not issued their plan, not reported, or have tasks overdue or due soon.
 
@@ -151,6 +186,7 @@ def reminders_flow(
         period: 2024-Q1, 2024-6M, 2024-9M or 2024-Y; empty = the latest passed period.
         as_of: The date to check against; empty = today.
         within_days: Also list tasks due within this many days.
+        out: Output folder; reminders-<period>.csv (every reminder) goes to the plan's folder.
         database_url: Status database; empty = KEHOACH_DATABASE_URL or the SQLite default.
     """
     today = as_of or dt.date.today()
@@ -163,10 +199,19 @@ def reminders_flow(
     found = reminders(
         h, plans, snap, the_period, today, within_days, issuer_unit(parent_plan, h).id
     )
+    folder = plan_folder(out, parent_plan, hierarchy)
+    file = Path(f"reminders-{the_period.key}.csv")
+    write_if_changed(folder, file, reminders_csv(found))
+    units = per_unit(found, h)
+    shown = units[:TABLE_ROWS]
+    more = len(units) - len(shown)
     create_table_artifact(
-        [r.model_dump(mode="json") for r in found[:1000]],
-        key=f"reminders-{slug(key)}",
-        description=f"{len(found)} reminders for {key} {the_period.words}, as of {today:%d/%m/%Y}",
+        [u.row(today) for u in shown],
+        key=artifact_key("reminders", folder.parent.name, folder.name, the_period.key),
+        description=f"{len(found)} việc cần nhắc của {len(units)} đơn vị, {key} "
+        f"{the_period.words}, đến ngày {today:%d/%m/%Y}; quá hạn nhiều nhất trước"
+        + (f"; còn {more} đơn vị nữa" if more else "")
+        + f"; danh sách đầy đủ: {(folder / file).resolve()}",
     )
     return found
 
@@ -185,13 +230,27 @@ def render_report_task(
 @flow(name="report", flow_run_name=run_name("report"))
 @one_line_errors
 def report_flow(
-    plan: Path,
-    unit: str,
-    hierarchy: str = "hanoi-2024",
-    period: PeriodKey | None = None,
-    as_of: dt.date | None = None,
-    out: Path = Path("out"),
-    database_url: str | None = None,
+    plan: Annotated[Path, PLAN],
+    unit: Annotated[
+        str,
+        form(
+            "Đơn vị báo cáo",
+            "Mã (01, 008, 00340) hoặc tên đơn vị, có hay không dấu",
+            examples=["01", "Quận Hoàng Mai"],
+        ),
+    ],
+    hierarchy: Annotated[str, HIERARCHY] = "hanoi-2024",
+    period: Annotated[PeriodText, PERIOD] = None,
+    as_of: Annotated[
+        Day,
+        form(
+            "Số liệu đến ngày",
+            "Ngày/tháng/năm, ví dụ 20/03/2024. Để trống: hạn báo cáo của đơn vị, hoặc hôm nay",
+            blank="",
+        ),
+    ] = None,
+    out: Annotated[Path, OUT] = Path("out"),
+    database_url: Annotated[Text, DATABASE] = None,
 ) -> Path:
     """Draft the BÁO CÁO of one unit for a period: results, quotas, its children, a chart.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import re
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -149,6 +150,17 @@ def one_line_errors(fn: Callable[P, R]) -> Callable[P, R]:
     # the function's module; resolve them here in the flow's own module, not this one.
     run.__signature__ = inspect.signature(fn, eval_str=True)  # type: ignore[attr-defined]
     return run
+
+
+def artifact_key(*parts: str) -> str:
+    """A Prefect artifact key from ``parts`` ("rollup", "01-145-kh-ubnd-2021", "2024-Q1").
+
+    Prefect accepts only lowercase letters, numbers and dashes, and the UI shows the latest
+    artifact of a key: so every key names its plan (the plan folder, issuer and year
+    included, as two plans may share a number) and what else tells two runs apart.
+    """
+    text = "-".join(parts).lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
 def opaque(value: T) -> T:

@@ -89,7 +89,9 @@ def test_operator_runs_a_cascade_from_a_deployment_and_sees_it_in_the_ui(tmp_pat
         )
         assert triggered.returncode == 0, triggered.stdout + triggered.stderr
         assert "COMPLETED" in triggered.stdout
-        url = triggered.stdout.strip().split(" — ")[-1].split()[0]
+        state_line = next(x for x in triggered.stdout.splitlines() if " — " in x)
+        url = state_line.split(" — ")[-1].split()[0]
+        assert "số dự thảo: 6" in triggered.stdout  # --watch prints the run's summary
         assert url.startswith(config.ui_url)
         folder = plan_dir(tmp_path / "out", EXAMPLES / "hoang-mai-67-kh-ubnd.yaml")
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -107,7 +109,7 @@ def test_operator_runs_a_cascade_from_a_deployment_and_sees_it_in_the_ui(tmp_pat
             )
             page.locator("a[href*='/artifacts/artifact/']").first.click()
             page.wait_for_load_state("networkidle")
-            page.get_by_text("phong-ban").first.wait_for(timeout=30_000)
+            page.get_by_text("Phòng, ban").first.wait_for(timeout=30_000)
             page.screenshot(path=str(tmp_path / "artifact.png"), full_page=True)
             page.goto(url, wait_until="networkidle")
             page.get_by_text("Completed").first.wait_for(timeout=30_000)

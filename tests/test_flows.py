@@ -9,9 +9,33 @@ import pytest
 
 from flows.cascade import cascade_flow
 from kehoach.documents.nd30 import check_docx, check_task_list_docx
-from tests.conftest import EXAMPLES, plan_dir
+from tests.conftest import EXAMPLES, api_post, plan_dir
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
+#: What operators must not see in an artifact: English headers, level slugs.
+ENGLISH = ("done on time", "open overdue", "reports missing", "unit", "level", "drafts")
+SLUGS = {"huyen", "xa", "phong-ban", "tinh"}
+
+
+def artifact(key: str) -> dict[str, object]:
+    """The latest artifact of ``key``, read from the API as the UI reads it."""
+    from prefect.settings import PREFECT_API_URL
+
+    found = api_post(
+        f"{PREFECT_API_URL.value()}/artifacts/filter",
+        {"artifacts": {"key": {"any_": [key]}}, "sort": "CREATED_DESC"},
+    )
+    assert found, f"no artifact {key}"
+    return found[0]
+
+
+def table(key: str) -> list[dict[str, object]]:
+    data = artifact(key)["data"]
+    rows = json.loads(data) if isinstance(data, str) else data
+    assert isinstance(rows, list)
+    return rows
+
+
 SUMMARY_67 = "Thông tin, tuyên truyền về cải cách hành chính nhà nước của quận Hoàng Mai năm 2024"
 
 
@@ -61,6 +85,26 @@ def test_cascade_flow_writes_drafts_and_manifest_and_reruns_idempotently(tmp_pat
     assert again.resumed == 5  # every batch was journalled; only the ward (the top) is redone
     assert stamps() == before
     assert not list(out.rglob("*.tmp"))
+    # Its artifacts, keyed by plan and hierarchy, in the operators' words.
+    levels = table("cascade-drafts-008-67-kh-ubnd-2024-hanoi-2024")
+    assert levels == [{"Cấp": "Cấp xã", "Số dự thảo": 1}, {"Cấp": "Phòng, ban", "Số dự thảo": 5}]
+    summary = str(artifact("cascade-summary-008-67-kh-ubnd-2024-hanoi-2024")["data"])
+    assert "số dự thảo: 6" in summary and str(folder.resolve()) in summary
+    assert not any(word in summary for word in ("drafts:", "findings", "folder:"))
+
+
+def test_a_cascade_of_the_whole_plan_must_be_confirmed(tmp_path: Path) -> None:
+    """No unit chosen: the run fails in one line saying how (the UI's quick run), nothing
+    written; confirmed (as the CLI does), it drafts."""
+    plan = EXAMPLES / "hoang-mai-67-kh-ubnd.yaml"
+    state = cascade_flow(plan=plan, out=tmp_path / "out", return_state=True)
+    assert state.is_failed()
+    message = str(state.message)
+    assert "must be confirmed" in message and "xac_nhan" in message and "\n" not in message
+    assert "Quận Hoàng Mai" in message
+    assert not (tmp_path / "out").exists()
+    done = cascade_flow(plan=plan, out=tmp_path / "out", to_level="Cấp xã", xac_nhan=True)  # type: ignore[arg-type]
+    assert set(done.drafts_per_level) == {"xa"}  # the form's "Cấp xã" is Level.XA
 
 
 def test_rollup_flow_reads_the_store_and_writes_rollup_json(tmp_path: Path) -> None:
@@ -138,3 +182,48 @@ def test_deployments_load_with_nd09_schedules() -> None:
     assert crons == ["0 7 20 12 *", "0 7 20 3 *", "0 7 20 6 *", "0 7 20 9 *"]
     assert {s.schedule.timezone for s in deps["rollup-nd09"].schedules} == {"Asia/Ho_Chi_Minh"}  # type: ignore[union-attr]
     assert deps["rollup-nd09"].entrypoint == "flows/rollup.py:rollup_flow"
+
+
+def test_rollup_and_reminders_artifacts_per_plan_and_period_in_vietnamese(tmp_path: Path) -> None:
+    """What a district manager reads in the UI: tables keyed by plan and period (another
+    period's run keeps this one's), Vietnamese headers and levels, the units furthest behind
+    first, reminders one line per unit with the full list in a CSV beside the roll-up."""
+    import datetime as dt
+
+    from flows.rollup import reminders_flow, rollup_flow
+
+    plan = EXAMPLES / "hoang-mai-67-kh-ubnd.yaml"
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    common = {"plan": plan, "hierarchy": "hanoi-2024", "out": tmp_path, "database_url": url}
+    rollup_flow(**common, period="2024-Q1", as_of=dt.date(2024, 3, 20))  # type: ignore[arg-type]
+    rollup_flow(**common, period="2024-6M", as_of=dt.date(2024, 6, 20))  # type: ignore[arg-type]
+    folder = plan_dir(tmp_path, plan)
+    rows = table("rollup-008-67-kh-ubnd-2024-hanoi-2024-2024-q1")
+    assert table("rollup-008-67-kh-ubnd-2024-hanoi-2024-2024-6m")  # a key per period
+    assert len(rows) == 14  # Hoàng Mai's 14 wards (departments are in their wards' figures)
+    headers = set(rows[0])
+    assert {"Đơn vị", "Cấp", "Quá hạn, chưa hoàn thành", "Báo cáo còn thiếu"} <= headers
+    assert not any(word in h.lower() for h in headers for word in ENGLISH)
+    assert {r["Cấp"] for r in rows} == {"Cấp xã"} and not SLUGS & {str(r["Cấp"]) for r in rows}
+    shares = [int(str(r["Quá hạn, chưa hoàn thành"])) / int(str(r["Nhiệm vụ"])) for r in rows]
+    assert shares == sorted(shares, reverse=True)
+    summary = str(artifact("rollup-summary-008-67-kh-ubnd-2024-hanoi-2024-2024-q1")["data"])
+    assert "báo cáo: đã nhận 0, còn thiếu" in summary
+
+    found = reminders_flow(
+        **common,  # type: ignore[arg-type]
+        period="2024-Q1",
+        as_of=dt.date(2024, 3, 25),
+    )
+    key = "reminders-008-67-kh-ubnd-2024-hanoi-2024-2024-q1"
+    lines = table(key)
+    ids = [str(r["Mã đơn vị"]) for r in lines]
+    assert len(ids) == len(set(ids)) == min(50, len({r.unit_id for r in found}))  # one per unit
+    assert "còn " in str(artifact(key)["description"])  # and how many more units
+    overdue = [int(str(r["Nhiệm vụ quá hạn"])) for r in lines]
+    assert overdue == sorted(overdue, reverse=True) and overdue[0] > 0
+    assert not SLUGS & {str(r["Cấp"]) for r in lines}
+    csv_file = folder / "reminders-2024-Q1.csv"
+    assert str(csv_file.resolve()) in str(artifact(key)["description"])
+    text = csv_file.read_text(encoding="utf-8-sig").splitlines()
+    assert text[0].startswith("Mã đơn vị,Đơn vị") and len(text) == len(found) + 1

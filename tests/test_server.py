@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import os
 import signal
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -54,6 +56,7 @@ class Server:
 
     def __init__(self, api: str, data: Path, deployments: dict[str, str], began: dt.datetime):
         self.api, self.data, self.deployments, self.began = api, data, deployments, began
+        self.out = data.parent / "out"
 
     def post(self, path: str, body: dict[str, object]) -> list[dict[str, object]]:
         return api_post(f"{self.api}{path}", body)
@@ -174,6 +177,80 @@ def test_a_run_started_with_a_missing_plan_fails_with_one_line(server: Server) -
     lines = [str(line["message"]) for line in logs]
     assert not [line for line in lines if "Traceback" in line], "\n".join(lines)
     assert sum(missing in line for line in lines) <= 2, "\n".join(lines)
+
+
+def _ended(server: Server, run_id: object) -> dict[str, object]:
+    def ended() -> dict[str, object] | None:
+        runs = server.post("/flow_runs/filter", {"flow_runs": {"id": {"any_": [run_id]}}})
+        state = runs[0]["state"]
+        assert isinstance(state, dict)
+        return state if state["type"] in ("FAILED", "CRASHED", "COMPLETED") else None
+
+    return poll(ended, timeout=180)
+
+
+def test_the_cascade_form_is_titled_and_a_quick_run_drafts_nothing_unconfirmed(
+    server: Server,
+) -> None:
+    """The deployment as the UI reads it: Vietnamese titles, no null types; "Quick run" with
+    its defaults (the whole city) fails in one line saying how, and writes nothing."""
+    url = f"{server.api}/deployments/{server.deployments['cascade']}"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        deployment = json.loads(response.read())
+    schema = deployment["parameter_openapi_schema"]
+    assert "anyOf" not in str(schema) and "'null'" not in str(schema)
+    props = schema["properties"]
+    assert props["start"]["title"] == "Đơn vị bắt đầu"
+    assert props["xac_nhan"]["title"] == "Xác nhận soạn cho toàn bộ"
+    created = api_call(
+        f"{server.api}/deployments/{server.deployments['cascade']}/create_flow_run", {}
+    )
+    assert isinstance(created, dict)
+    state = _ended(server, created["id"])
+    assert state["type"] == "FAILED", state
+    message = str(state["message"])
+    assert "must be confirmed" in message and "xac_nhan" in message and "\n" not in message
+    assert not server.out.exists() or not list(server.out.rglob("*.docx"))
+
+
+def test_watch_prints_the_runs_final_state_and_summary(server: Server) -> None:
+    """`--server --watch` ends with what the run did, read from its artifacts."""
+    kehoach = str(Path(sys.executable).with_name("kehoach"))
+    env = os.environ | {"PREFECT_API_URL": server.api, "COLUMNS": "200"}
+    plan = str(REPO / "examples" / "hoang-mai-67-kh-ubnd.yaml")
+    on_server = ["--out", str(server.out), "--server", "--watch"]
+    cascade = subprocess.run(
+        [kehoach, "cascade", plan, "--from", "00340", *on_server],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert cascade.returncode == 0, cascade.stdout + cascade.stderr
+    assert "COMPLETED" in cascade.stdout
+    assert "số dự thảo: 6" in cascade.stdout and "Phòng, ban" in cascade.stdout
+    rollup = subprocess.run(
+        [
+            kehoach,
+            "rollup",
+            "--plan",
+            plan,
+            "--period",
+            "2024-Q1",
+            "--as-of",
+            "2024-03-20",
+            *on_server,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert rollup.returncode == 0, rollup.stdout + rollup.stderr
+    assert "COMPLETED" in rollup.stdout
+    assert "Tổng hợp 67/KH-UBND" in rollup.stdout and "Phường" in rollup.stdout
 
 
 def _errors(data: Path) -> list[str]:

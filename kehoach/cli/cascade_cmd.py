@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markdown import Markdown
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from hierarchy.units import Level
 from kehoach.cli.common import command, console, print_counts, warn
@@ -56,6 +58,7 @@ def run_cascade(
                 out=out,
                 to_level=to,
                 start=start,
+                xac_nhan=True,  # typed on the command line: no quick run by accident
                 template=template,
                 batch_size=batch_size,
                 signers=signers,
@@ -169,8 +172,13 @@ def cascade(
     Run it again after an interruption: finished batches are skipped, the rest is drafted.
     """
     if server:
-        params = {"plan": plan, "hierarchy": hierarchy, "out": out, "to_level": to}
-        params |= {"start": start, "template": template, "batch_size": batch_size}
+        from flows.form import level_choice
+
+        # The deployment's form takes the level by its Vietnamese name; a command typed
+        # without --from is the whole plan, as in-process (xac_nhan).
+        params = {"plan": plan, "hierarchy": hierarchy, "out": out, "to_level": level_choice(to)}
+        params |= {"start": start, "xac_nhan": not start}
+        params |= {"template": template, "batch_size": batch_size}
         params |= {"signers": signers, "lint": lint, "database_url": db}
         print_triggered("cascade/cascade", params, watch)
         return
@@ -178,10 +186,32 @@ def cascade(
 
 
 def print_triggered(deployment: str, parameters: dict[str, object], watch: bool) -> None:
-    """Start a deployment run on the server and say where to watch it."""
+    """Start a deployment run on the server and say where to watch it; with ``watch``, wait
+    for its end and print its final state, its message and the summary it left (its markdown
+    and table artifacts), as the in-process command prints its own."""
     from flows.trigger import trigger
 
     run = trigger(deployment, parameters, watch)
     console.print(f"{run.name}: {run.state} — {run.url}", highlight=False)
+    if run.message and run.state != "COMPLETED":
+        console.print(f"[red]{escape(run.message)}[/]", highlight=False)
+    for summary in run.summaries:
+        if summary.type == "markdown":
+            console.print(Markdown(summary.markdown))
+        elif summary.rows:
+            table = Table(title=summary.description, title_justify="left")
+            for column in summary.rows[0]:
+                table.add_column(escape(str(column)))
+            for row in summary.rows[:SUMMARY_ROWS]:
+                table.add_row(*(escape(str(v)) for v in row.values()))
+            console.print(table)
+            if len(summary.rows) > SUMMARY_ROWS:
+                console.print(
+                    f"… {len(summary.rows) - SUMMARY_ROWS} more rows: {run.url}", highlight=False
+                )
     if watch and run.state != "COMPLETED":
         raise typer.Exit(1)
+
+
+#: Rows of a run's table printed by ``--watch`` (the UI shows the rest).
+SUMMARY_ROWS = 15

@@ -313,6 +313,7 @@ def remind(
     ] = None,
     within: Annotated[int, typer.Option(help="Also list tasks due within this many days.")] = 7,
     limit: Annotated[int, typer.Option(help="Print at most this many lines.")] = 40,
+    out: OutOpt = Path("out"),
     db: DbOpt = None,
 ) -> None:
     """Units that have not issued their plan, not reported, or have tasks overdue or due soon."""
@@ -327,6 +328,7 @@ def remind(
             period=period,
             as_of=as_of.date() if as_of else None,
             within_days=within,
+            out=out,
             database_url=db,
         )
     table = Table(title=f"{len(found)} reminders")
@@ -339,6 +341,9 @@ def remind(
     for r in found:
         kinds[r.kind] = kinds.get(r.kind, 0) + 1
     console.print(json.dumps(kinds, ensure_ascii=False))
+    the_period = _period(period)
+    written = plan_folder(out, load_plan(plan), hierarchy) / f"reminders-{the_period.key}.csv"
+    console.print(f"every reminder: {written}", highlight=False)
 
 
 @command

@@ -19,7 +19,11 @@ Semantics (README "Roll-up" says the same for operators):
   target for "≥12 tin/bài a year" is the sum of its wards' targets, and likewise the actuals.
 - Plans: a unit whose plan has an "issue your own plan" task is on time if it issued by that
   task's due date, late if after it, missing if not issued and the date has passed, pending
-  otherwise. Reports: each unit owes one report per period.
+  otherwise. Reports: a unit owes one report per period when it has tasks of its own to
+  report on, exactly the units ``kehoach sheets`` writes a sheet for (:func:`owes_report`).
+  A ward whose tasks are all carried out by its sections owes no sheet of its own: its
+  sections' sheets are its report to the district, and its subtree counts them, so a
+  manager's "reports missing" is the number of sheets still to come.
 - subtree = own + Σ children's subtrees, for every figure (a property test checks it).
 """
 
@@ -158,6 +162,15 @@ def own_tasks(unit: Unit, plan: Plan, department_ids: set[str]) -> list[Task]:
     return mine
 
 
+def owes_report(tasks: list[Task]) -> bool:
+    """Whether a unit whose own tasks are ``tasks`` owes a report for a period.
+
+    Only a unit that gets a sheet (one with tasks of its own) can send one; counting the
+    others as owing made a district show every ward and itself as missing.
+    """
+    return bool(tasks)
+
+
 def due_in(task: Task, period: Period) -> dt.date:
     """The one date a task is measured against in ``period``."""
     d = task.deadline
@@ -237,8 +250,8 @@ def own_figures(
         **counts,
         "quotas": dict(sorted(quotas.items())),
         **plans,
-        "reports_submitted": int(reported),
-        "reports_missing": int(not reported),
+        "reports_submitted": int(owes_report(tasks) and reported),
+        "reports_missing": int(owes_report(tasks) and not reported),
     }
     return Figures.model_construct(None, **values)
 
@@ -364,3 +377,61 @@ def check_sums(rollup: Rollup) -> list[str]:
         if total != u.subtree:
             bad.append(u.unit_id)
     return bad
+
+
+#: The levels as operators name them (a slug such as ``phong-ban`` is for files and code).
+LEVEL_LABELS: dict[str, str] = {
+    Level.TRUNG_UONG.value: "Trung ương",
+    Level.TINH.value: "Cấp tỉnh",
+    Level.HUYEN.value: "Cấp huyện",
+    Level.XA.value: "Cấp xã",
+    Level.PHONG_BAN.value: "Phòng, ban",
+}
+
+
+def level_label(level: str) -> str:
+    """ "Cấp huyện" for ``huyen``; an unknown slug as it is."""
+    return LEVEL_LABELS.get(level, level)
+
+
+def _behind(u: UnitRollup) -> tuple[float, int, int, int, str]:
+    s = u.subtree
+    share = s.open_overdue / s.tasks if s.tasks else 0.0
+    return (-share, -s.open_overdue, -s.reports_missing, -s.plans_missing, u.unit_name)
+
+
+def behind_first(rollup: Rollup) -> list[UnitRollup]:
+    """The administrative units below the issuer, the furthest behind first.
+
+    Measured on each unit's subtree (it and everything below it) by the share of tasks
+    overdue, then by overdue tasks, reports and plans missing: a share, so a ward with most
+    of its tasks overdue comes before the district that averages it with its good wards,
+    and a manager reads the wards to call before the districts' totals.
+    """
+    top = rollup.units[0].unit_id if rollup.units else None
+    units = [u for u in rollup.units if u.unit_id != top and u.level != Level.PHONG_BAN.value]
+    return sorted(units, key=_behind)
+
+
+def table_rows(rollup: Rollup, units: list[UnitRollup]) -> list[dict[str, object]]:
+    """Rows of the roll-up table operators read (the UI's artifact), with Vietnamese headers."""
+    names = {u.unit_id: u.unit_name for u in rollup.units}
+    rows: list[dict[str, object]] = []
+    for u in units:
+        s = u.subtree
+        rows.append(
+            {
+                "Đơn vị": u.unit_name,
+                "Cấp": level_label(u.level),
+                "Trực thuộc": names.get(u.parent_unit_id or "", ""),
+                "Nhiệm vụ": s.tasks,
+                "Hoàn thành đúng hạn": s.done_on_time,
+                "Hoàn thành quá hạn": s.done_late,
+                "Đang thực hiện, trong hạn": s.open_on_time,
+                "Quá hạn, chưa hoàn thành": s.open_overdue,
+                "Tỷ lệ hoàn thành (%)": s.pct_done if s.pct_done is not None else "",
+                "Chưa ban hành kế hoạch": s.plans_missing,
+                "Báo cáo còn thiếu": s.reports_missing,
+            }
+        )
+    return rows
