@@ -43,10 +43,10 @@ def engine(tmp_path: Path) -> Engine:
 
 def test_migrations_create_the_schema_in_wal_mode(engine: Engine) -> None:
     names = set(sa.inspect(engine).get_table_names())
-    assert {"submission", "task_status", "plan_issue", "alembic_version"} <= names
+    assert {"submission", "task_status", "plan_issue", "portal_user", "alembic_version"} <= names
     with engine.connect() as c:
         assert c.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
-        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0004"
     connect(str(engine.url))  # a second open migrates nothing and fails nothing
 
 
