@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -52,8 +53,17 @@ def _next_monday_8(after: dt.datetime) -> dt.datetime:
 class Server:
     """A `kehoach server` started for this module's tests."""
 
-    def __init__(self, api: str, data: Path, deployments: dict[str, str], began: dt.datetime):
+    def __init__(
+        self,
+        api: str,
+        data: Path,
+        deployments: dict[str, str],
+        began: dt.datetime,
+        portal: str,
+        output: Path,
+    ):
         self.api, self.data, self.deployments, self.began = api, data, deployments, began
+        self.portal, self.output = portal, output
 
     def post(self, path: str, body: dict[str, object]) -> list[dict[str, object]]:
         return api_post(f"{self.api}{path}", body)
@@ -62,7 +72,7 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp_path = tmp_path_factory.mktemp("server")
-    port = free_port()
+    port, portal_port = free_port(), free_port()
     api = f"http://127.0.0.1:{port}/api"
     data = tmp_path / "data"
     env = os.environ | {
@@ -75,6 +85,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     command = [
         str(Path(sys.executable).with_name("kehoach")),
         *("server", "--port", str(port), "--data", str(data), "--out", str(tmp_path / "out")),
+        *("--portal-port", str(portal_port)),
     ]
     began = dt.datetime.now(dt.UTC)
     output = tmp_path / "kehoach-server.out"
@@ -99,7 +110,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
         wanted = {"cascade", "rollup-nd09", "reminders-weekly", "report", "issue-plan"}
         ids = poll(lambda: (d := deployments()) and wanted <= set(d) and d, timeout=180)
-        yield Server(api, data, ids, began)
+        yield Server(api, data, ids, began, f"http://127.0.0.1:{portal_port}", output)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -167,6 +178,31 @@ def test_a_run_started_with_a_missing_plan_fails_with_one_line(server: Server) -
     lines = [str(line["message"]) for line in logs]
     assert not [line for line in lines if "Traceback" in line], "\n".join(lines)
     assert sum(missing in line for line in lines) <= 2, "\n".join(lines)
+
+
+def test_the_portal_starts_with_the_server_and_says_where(server: Server) -> None:
+    assert "Cổng điều hành" in server.output.read_text(encoding="utf-8")
+    assert server.portal in server.output.read_text(encoding="utf-8")
+    with urllib.request.urlopen(f"{server.portal}/dang-nhap", timeout=10) as page:
+        text = page.read().decode()
+    assert "Đăng nhập" in text and 'name="csrftoken"' in text
+    with urllib.request.urlopen(f"{server.portal}/du-thao", timeout=10) as page:
+        assert page.url.endswith("/dang-nhap?tiep=/du-thao")  # nobody logged in
+
+
+def test_beyond_this_machine_the_prefect_api_needs_its_auth_string(tmp_path: Path) -> None:
+    from flows.runtime import ServerError
+    from flows.server import AUTH_SETTING, ServerConfig
+
+    config = ServerConfig(host="0.0.0.0", data=tmp_path)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv(AUTH_SETTING, raising=False)
+        with pytest.raises(ServerError, match=AUTH_SETTING):
+            config.environment()
+        mp.setenv(AUTH_SETTING, "admin:mat-khau")
+        mp.delenv("PREFECT_API_AUTH_STRING", raising=False)
+        env = config.environment()
+    assert env["PREFECT_API_AUTH_STRING"] == "admin:mat-khau"
 
 
 def _errors(data: Path) -> list[str]:
