@@ -305,3 +305,55 @@ def test_the_secret_is_made_once_readable_by_its_owner_only(tmp_path: Path) -> N
     first = config.signing_secret()
     assert len(first) > 40 and config.signing_secret() == first
     assert (tmp_path / "data" / "portal-secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_received_plan_is_uploaded_reviewed_and_cascaded_on_the_server(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows import trigger as triggering
+    from flows.trigger import Triggered
+    from kehoach.documents.plan_document import render_plan
+
+    started: list[tuple[str, dict[str, object]]] = []
+
+    def fake_trigger(deployment: str, parameters: dict[str, object], watch: bool) -> Triggered:
+        started.append((deployment, parameters))
+        url = "http://127.0.0.1:4200/runs/flow-run/1"
+        return Triggered(id="1", name="cascade 67/KH-UBND", state="SCHEDULED", url=url)
+
+    monkeypatch.setattr(triggering, "trigger", fake_trigger)
+    assert login(client, "admin") == 303
+    form = {"csrftoken": token(client, "/ke-hoach")}
+    not_a_plan = client.post("/ke-hoach", data=form, files={"file": ("kh.docx", b"PK\x03\x04")})
+    assert not_a_plan.status_code == 422 and "không phải tệp Word" in not_a_plan.text
+    docx_bytes = render_plan(load_plan(PLAN))
+    uploaded = client.post(
+        "/ke-hoach", data={"csrftoken": form["csrftoken"]}, files={"file": ("67.docx", docx_bytes)}
+    )
+    assert uploaded.status_code == 303
+    review_url = uploaded.headers["location"]
+    review = client.get(review_url)
+    assert review.status_code == 200
+    assert "67/KH-UBND" in review.text and "cảnh báo" in review.text
+    assert 'value="00340"' in review.text
+    confirm = client.post(
+        f"{review_url}/xac-nhan", data={"csrftoken": token(client, review_url), "start": "00340"}
+    )
+    assert confirm.status_code == 200
+    assert re.search(r'class="count">6<', confirm.text), confirm.text
+    run = client.post(
+        f"{review_url}/chay", data={"csrftoken": token(client, review_url), "start": "00340"}
+    )
+    assert run.status_code == 200 and "runs/flow-run/1" in run.text
+    [(deployment, params)] = started
+    assert deployment == "cascade/cascade" and params["start"] == "00340"
+    assert str(params["plan"]).endswith(".yaml") and Path(str(params["plan"])).is_file()
+    # A ward's officer cannot start from a unit outside the ward, nor name a file
+    client.post("/dang-xuat", data={"csrftoken": token(client, "/")})
+    assert login(client, "yenso") == 303
+    outside = client.post(
+        f"{review_url}/xac-nhan", data={"csrftoken": token(client, review_url), "start": "00337"}
+    )
+    assert outside.status_code == 403
+    assert client.get("/ke-hoach/..%2F..%2Fportal-secret").status_code == 404
+    assert client.get("/ke-hoach/" + "0" * 32).status_code == 404

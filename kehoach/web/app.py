@@ -31,6 +31,7 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp
 
 from kehoach.cascade.manifest import ManifestEntry
+from kehoach.io.errors import KehoachError
 from kehoach.status.intake import IntakeError, read_files, sheet_bytes
 from kehoach.status.periods import Period
 from kehoach.status.rollup import UnitRollup
@@ -40,6 +41,7 @@ from kehoach.web.auth import SESSION_COOKIE, LoginThrottle, Sessions, check_logi
 from kehoach.web.cascades import Cascade, cascades, find_cascade, zip_stream
 from kehoach.web.files import FileKind, file_kind, keep_upload
 from kehoach.web.limits import BodyLimit
+from kehoach.web.plans import Received, drafts_to_write, receive, received, start_units
 from kehoach.web.reporting import Reporting, reporting
 from kehoach.web.settings import PortalConfig
 
@@ -420,6 +422,95 @@ def create_app(config: PortalConfig) -> ASGIApp:
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"content-disposition": f'attachment; filename="{name}"'},
         )
+
+    # -- kế hoạch ------------------------------------------------------------------------
+
+    plans_folder = config.data / "portal" / "plans"
+
+    def _received_or_404(token: str) -> Received:
+        found = received(plans_folder, token)
+        if found is None:
+            raise HTTPException(404, "Không có kế hoạch đã tải lên với mã này")
+        return found
+
+    def _start_or_403(user: User, got: Received, start: str) -> str:
+        r = portal.reporting()
+        allowed = {u.id for u in start_units(r.h, got.plan, user.unit_id)}
+        if start not in allowed:
+            raise HTTPException(403, "Đơn vị bắt đầu không thuộc phạm vi của tài khoản")
+        return start
+
+    @app.get("/ke-hoach", response_class=HTMLResponse)
+    def plan_form(request: Request) -> HTMLResponse:
+        user = portal.user(request)
+        return portal.render(request, "plan_upload.html", user=user)
+
+    @app.post("/ke-hoach", response_model=None)
+    async def plan_upload(request: Request, file: Annotated[UploadFile, File()]) -> Response:
+        user = portal.user(request)
+        data = await file.read()
+        shown = Path(file.filename or "ke-hoach").name
+        kind = file_kind(data)
+        if kind not in (FileKind.DOCX, FileKind.PDF):
+            return portal.render(
+                request,
+                "plan_upload.html",
+                422,
+                user=user,
+                error=f"{shown}: không phải tệp Word (.docx) hay PDF",
+            )
+        assert kind is not None
+        try:
+            got = receive(plans_folder, data, kind, shown, portal.reporting().h)
+        except KehoachError as exc:
+            error = exc.lines()[0].replace(str(plans_folder), "").lstrip("/")
+            return portal.render(request, "plan_upload.html", 422, user=user, error=error)
+        return RedirectResponse(f"/ke-hoach/{got.token}", status_code=303)
+
+    @app.get("/ke-hoach/{token}", response_class=HTMLResponse)
+    def plan_review(request: Request, token: str) -> HTMLResponse:
+        user = portal.user(request)
+        got = _received_or_404(token)
+        units = start_units(portal.reporting().h, got.plan, user.unit_id)
+        return portal.render(request, "plan_review.html", user=user, got=got, units=units)
+
+    @app.post("/ke-hoach/{token}/xac-nhan", response_class=HTMLResponse)
+    def plan_confirm(request: Request, token: str, start: Annotated[str, Form()]) -> HTMLResponse:
+        user = portal.user(request)
+        got = _received_or_404(token)
+        start = _start_or_403(user, got, start)
+        r = portal.reporting()
+        try:
+            count = drafts_to_write(got.plan, r.h, config.hierarchy, config.out, start)
+        except KehoachError as exc:
+            raise HTTPException(422, exc.lines()[0]) from None
+        return portal.render(
+            request,
+            "plan_confirm.html",
+            user=user,
+            got=got,
+            start=r.h.unit(start),
+            count=count,
+        )
+
+    @app.post("/ke-hoach/{token}/chay", response_class=HTMLResponse)
+    def plan_run(request: Request, token: str, start: Annotated[str, Form()]) -> HTMLResponse:
+        user = portal.user(request)
+        got = _received_or_404(token)
+        start = _start_or_403(user, got, start)
+        from flows.trigger import trigger  # Prefect's client, loaded only to start a run
+
+        params: dict[str, Any] = {
+            "plan": str(got.plan_file.resolve()),
+            "hierarchy": config.hierarchy,
+            "out": str(config.out.resolve()),
+            "start": start,
+        }
+        try:
+            run = trigger("cascade/cascade", params, watch=False)
+        except KehoachError as exc:
+            raise HTTPException(503, exc.lines()[0]) from None
+        return portal.render(request, "plan_started.html", user=user, got=got, run=run)
 
     protected = asgi_csrf(
         app,
