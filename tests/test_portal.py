@@ -357,3 +357,31 @@ def test_a_received_plan_is_uploaded_reviewed_and_cascaded_on_the_server(
     assert outside.status_code == 403
     assert client.get("/ke-hoach/..%2F..%2Fportal-secret").status_code == 404
     assert client.get("/ke-hoach/" + "0" * 32).status_code == 404
+
+
+def test_reminders_are_filtered_by_kind_and_unit_and_paginated(client: TestClient) -> None:
+    assert login(client, "admin") == 303
+    page = client.get("/nhac-viec?ky=2024-Q1")
+    assert page.status_code == 200
+    total = int(re.search(r"(\d+) việc còn nợ", page.text).group(1))  # type: ignore[union-attr]
+    assert total > 0
+    rows = re.findall(r'<tr data-unit="([^"]+)">', page.text)
+    assert len(rows) == min(total, 50)
+    missing = client.get("/nhac-viec?ky=2024-Q1&loai=report-missing&don_vi=00340")
+    units = re.findall(r'<tr data-unit="([^"]+)">', missing.text)
+    assert units and all(u.startswith("00340") for u in units)
+    assert "Chưa nộp báo cáo" in missing.text
+    assert login(client, "tranphu") == 303
+    ward = client.get("/nhac-viec?ky=2024-Q1")
+    assert all(u.startswith("00337") for u in re.findall(r'<tr data-unit="([^"]+)">', ward.text))
+
+
+def test_a_units_report_is_drafted_on_demand(client: TestClient) -> None:
+    assert login(client, "yenso") == 303
+    listing = client.get("/bao-cao?ky=2024-Q1")
+    assert 'data-unit="00340"' in listing.text and 'data-unit="008"' not in listing.text
+    report = client.get("/bao-cao/00340?ky=2024-Q1")
+    assert report.status_code == 200
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(report.content)).paragraphs)
+    assert "BÁO CÁO" in text
+    assert client.get("/bao-cao/00337?ky=2024-Q1").status_code == 403

@@ -423,6 +423,73 @@ def create_app(config: PortalConfig) -> ASGIApp:
             headers={"content-disposition": f'attachment; filename="{name}"'},
         )
 
+    # -- nhắc việc, báo cáo ----------------------------------------------------------------
+
+    @app.get("/nhac-viec", response_class=HTMLResponse)
+    def reminders_page(
+        request: Request,
+        ky: str | None = None,
+        loai: str = "",
+        don_vi: str = "",
+        trang: Annotated[int, Query(ge=1)] = 1,
+    ) -> HTMLResponse:
+        user = portal.user(request)
+        period = _period(ky, config.period)
+        r = portal.reporting()
+        as_of = dt.date.today()
+        found = r.reminders(portal.engine, period, user.unit_id, as_of)
+        units = sorted({(x.unit_id, x.unit_name) for x in found}, key=lambda u: u[1])
+        shown = [
+            x
+            for x in found
+            if (not loai or x.kind == loai) and (not don_vi or don_vi in _chain(r, x.unit_id))
+        ]
+        pages = max(1, -(-len(shown) // PAGE))
+        page = min(trang, pages)
+        return portal.render(
+            request,
+            "reminders.html",
+            user=user,
+            period=period,
+            as_of=as_of,
+            reminders=shown[(page - 1) * PAGE : page * PAGE],
+            total=len(shown),
+            page=page,
+            pages=pages,
+            kinds=REMINDER_KINDS,
+            kind=loai,
+            units=units,
+            unit=don_vi,
+        )
+
+    @app.get("/bao-cao", response_class=HTMLResponse)
+    def report_form(request: Request, ky: str | None = None) -> HTMLResponse:
+        user = portal.user(request)
+        period = _period(ky, config.period)
+        r = portal.reporting()
+        ids = [u.id for level in r.h.levels(user.unit_id) for u in level]
+        units = [r.h.unit(i) for i in ids if i in r.plans and not r.h.unit(i).is_department]
+        return portal.render(request, "report.html", user=user, period=period, units=units)
+
+    @app.get("/bao-cao/{unit_id}", response_model=None)
+    def report_docx(request: Request, unit_id: str, ky: str | None = None) -> Response:
+        user = portal.user(request)
+        period = _period(ky, config.period)
+        r = portal.reporting()
+        if unit_id not in r.h or unit_id not in r.plans:
+            raise HTTPException(404, "Không có đơn vị này trong kế hoạch")
+        if not r.in_scope(unit_id, user.unit_id):
+            raise HTTPException(403, "Đơn vị này không thuộc phạm vi của tài khoản")
+        unit = r.h.unit(unit_id)
+        as_of = min(dt.date.today(), period.deadline(unit.level))
+        data = r.report(portal.engine, period, unit_id, as_of)
+        name = f"bao-cao-{unit_id}.{period.key}.docx"
+        return Response(
+            data,
+            media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            headers={"content-disposition": f'attachment; filename="{name}"'},
+        )
+
     # -- kế hoạch ------------------------------------------------------------------------
 
     plans_folder = config.data / "portal" / "plans"
@@ -519,6 +586,19 @@ def create_app(config: PortalConfig) -> ASGIApp:
         cookie_secure=config.secure_cookies,
     )
     return BodyLimit(protected, config.max_upload_bytes)
+
+
+PAGE = 50  # reminders per page
+REMINDER_KINDS = {
+    "plan-missing": "Chưa ban hành kế hoạch",
+    "report-missing": "Chưa nộp báo cáo",
+    "task-overdue": "Nhiệm vụ quá hạn",
+    "task-due-soon": "Nhiệm vụ sắp đến hạn",
+}
+
+
+def _chain(r: Reporting, unit_id: str) -> set[str]:
+    return {u.id for u in r.h.path(unit_id)} if unit_id in r.h else {unit_id}
 
 
 def _safe_next(target: str) -> str:

@@ -19,6 +19,8 @@ from kehoach.cascade.walk import plans_by_unit
 from kehoach.plan.model import Plan, load_plan
 from kehoach.status.intake import reported_tasks
 from kehoach.status.periods import Period
+from kehoach.status.reminders import Reminder, reminders
+from kehoach.status.report import build_report
 from kehoach.status.rollup import Rollup, roll_up
 from kehoach.status.store.db import snapshot
 
@@ -43,6 +45,19 @@ class Reporting:
         return [
             i for i in ids if i in self.plans and reported_tasks(self.h.unit(i), self.plans, self.h)
         ]
+
+    def reminders(
+        self, engine: Engine, period: Period, root: str, as_of: dt.date
+    ) -> list[Reminder]:
+        """Everything owed in ``root``'s subtree as of ``as_of`` (due soon: within 7 days)."""
+        snap = snapshot(engine, self.key, period)
+        return reminders(self.h, self.plans, snap, period, as_of, 7, root=root)
+
+    def report(self, engine: Engine, period: Period, unit_id: str, as_of: dt.date) -> bytes:
+        """The BÁO CÁO of ``unit_id`` for ``period`` (DOCX), from a roll-up of its subtree."""
+        return build_report(
+            self.h, self.plan, self.rollup(engine, period, unit_id, as_of), unit_id, period
+        )
 
     def rollup(self, engine: Engine, period: Period, root: str, as_of: dt.date) -> Rollup:
         return roll_up(
