@@ -385,3 +385,28 @@ def test_a_units_report_is_drafted_on_demand(client: TestClient) -> None:
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(report.content)).paragraphs)
     assert "BÁO CÁO" in text
     assert client.get("/bao-cao/00337?ky=2024-Q1").status_code == 403
+
+
+def test_a_ward_records_the_plan_it_issued(client: TestClient) -> None:
+    assert login(client, "yenso") == 303
+    draft = client.get(f"{FOLDER}/tep/00340").content
+    url = f"{FOLDER}/ban-hanh/00340"
+    form = client.get(url)
+    assert form.status_code == 200 and "Phường Yên Sở" in form.text
+
+    def send(data: bytes, **fields: str) -> tuple[int, str]:
+        body = {"csrftoken": token(client, url), **fields}
+        answer = client.post(url, data=body, files={"file": ("55-kh-ubnd.docx", data)})
+        return answer.status_code, answer.text
+
+    status, text = send(draft, number="55", date="10/02/2024")
+    assert status == 422 and "before 67/KH-UBND" in text  # dated before the plan it implements
+    status, text = send(b"%PDF-1.4", number="55", date="01/03/2024")
+    assert status == 422 and "không phải tệp Word" in text
+    status, text = send(draft, number="55", date="01/03/2024")
+    assert status == 422 and "due 29/02/2024, before" in text  # a task due before the plan
+    assert "/tmp/" not in text  # no server paths shown
+    status, text = send(draft, number="55", date="20/02/2024", signer="Trương Thành Tâm")
+    assert status == 200, text
+    assert "Đã ghi nhận" in text and "55/KH-UBND" in text and "20/02/2024" in text
+    assert client.get(f"{FOLDER}/ban-hanh/00337").status_code == 403

@@ -30,12 +30,13 @@ from openpyxl.styles import Font
 from sqlalchemy import Engine
 from starlette.types import ASGIApp
 
+from kehoach.cascade.issued import Overrides, read_issued
 from kehoach.cascade.manifest import ManifestEntry
 from kehoach.io.errors import KehoachError
 from kehoach.status.intake import IntakeError, read_files, sheet_bytes
 from kehoach.status.periods import Period
 from kehoach.status.rollup import UnitRollup
-from kehoach.status.store.db import connect, record
+from kehoach.status.store.db import connect, issue_plan, record
 from kehoach.status.store.users import User, find_user
 from kehoach.web.auth import SESSION_COOKIE, LoginThrottle, Sessions, check_login
 from kehoach.web.cascades import Cascade, cascades, find_cascade, zip_stream
@@ -288,6 +289,60 @@ def create_app(config: PortalConfig) -> ASGIApp:
         _entry_in_scope(cascade, unit_id, user)
         entries = cascade.visible(unit_id)
         return _zip_response(cascade, entries, f"{cascade.plan_key}-{unit_id}.zip")
+
+    # -- ban hành -------------------------------------------------------------------------
+
+    @app.get("/du-thao/{plan}/{hierarchy}/ban-hanh/{unit_id}", response_class=HTMLResponse)
+    def issue_form(request: Request, plan: str, hierarchy: str, unit_id: str) -> HTMLResponse:
+        user = portal.user(request)
+        cascade = _cascade_or_404(portal, plan, hierarchy)
+        entry = _entry_in_scope(cascade, unit_id, user)
+        return portal.render(request, "issue.html", user=user, cascade=cascade, entry=entry)
+
+    @app.post("/du-thao/{plan}/{hierarchy}/ban-hanh/{unit_id}", response_class=HTMLResponse)
+    async def issue(
+        request: Request,
+        plan: str,
+        hierarchy: str,
+        unit_id: str,
+        file: Annotated[UploadFile, File()],
+        number: Annotated[str, Form()] = "",
+        date: Annotated[str, Form()] = "",
+        signer: Annotated[str, Form()] = "",
+    ) -> HTMLResponse:
+        user = portal.user(request)
+        cascade = _cascade_or_404(portal, plan, hierarchy)
+        entry = _entry_in_scope(cascade, unit_id, user)
+        data = await file.read()
+        shown = Path(file.filename or "ke-hoach.docx").name
+        context: dict[str, Any] = {"user": user, "cascade": cascade, "entry": entry}
+        if file_kind(data) is not FileKind.DOCX:
+            context["error"] = f"{shown}: không phải tệp Word (.docx)"
+            return portal.render(request, "issue.html", 422, **context)
+        kept = keep_upload(config.uploads, data, FileKind.DOCX)
+        try:
+            overrides = Overrides.typed(
+                number.strip() or None, _typed_date(date), signer.strip() or None
+            )
+            signed = read_issued(kept, cascade.folder)
+            done = issue_plan(
+                portal.engine,
+                signed,
+                data,
+                cascade.draft_file(entry),
+                entered_by=user.username,
+                folder=cascade.folder,
+                overrides=overrides,
+            )
+        except KehoachError as exc:
+            # the server's folders are not the user's business: paths from the plan folder
+            line = exc.lines()[0].replace(str(kept), shown)
+            context["error"] = line.replace(f"{cascade.folder}/", "")
+            return portal.render(request, "issue.html", 422, **context)
+        finally:
+            kept.unlink(missing_ok=True)
+        context["done"] = done
+        return portal.render(request, "issue.html", **context)
 
     # -- báo cáo tiến độ -----------------------------------------------------------------
 
@@ -599,6 +654,16 @@ REMINDER_KINDS = {
 
 def _chain(r: Reporting, unit_id: str) -> set[str]:
     return {u.id for u in r.h.path(unit_id)} if unit_id in r.h else {unit_id}
+
+
+def _typed_date(text: str) -> dt.date | None:
+    """A date typed dd/mm/yyyy (empty: as the document says)."""
+    if not text.strip():
+        return None
+    try:
+        return dt.datetime.strptime(text.strip(), "%d/%m/%Y").date()
+    except ValueError:
+        raise KehoachError(f"ngày {text!r} không đúng dạng dd/mm/yyyy") from None
 
 
 def _safe_next(target: str) -> str:
