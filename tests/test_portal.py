@@ -410,3 +410,42 @@ def test_a_ward_records_the_plan_it_issued(client: TestClient) -> None:
     assert status == 200, text
     assert "Đã ghi nhận" in text and "55/KH-UBND" in text and "20/02/2024" in text
     assert client.get(f"{FOLDER}/ban-hanh/00337").status_code == 403
+
+
+def test_the_draft_checker_findings_of_the_drafts_in_scope(client: TestClient) -> None:
+    assert login(client, "yenso") == 303
+    page = client.get(f"{FOLDER}/kiem-tra")
+    assert page.status_code == 200
+    assert "Đã kiểm tra 6 dự thảo" in page.text
+    assert "Phường Trần Phú" not in page.text
+
+
+def test_the_rollup_drills_down_and_sorts(client: TestClient) -> None:
+    assert login(client, "admin") == 303
+    # The plan is the district's: the city's administrator starts at its issuer
+    district = client.get("/tong-hop?ky=2024-Q1&sap_xep=ten")
+    rows = re.findall(r'<tr data-unit="([^"]+)">', district.text)
+    assert rows[0] == "008" and {"00340", "00337"} <= set(rows)
+    names = re.findall(r'sap_xep=ten">([^<]+)</a>', district.text)
+    assert names == sorted(names) and len(names) == len(rows) - 1
+    ward = client.get("/tong-hop?ky=2024-Q1&don_vi=00340")
+    rows = re.findall(r'<tr data-unit="([^"]+)">', ward.text)
+    assert rows[0] == "00340" and all(r.startswith("00340-") for r in rows[1:])
+    assert 'href="/tong-hop?don_vi=008&' in ward.text  # the way back up
+    behind = re.findall(r'class="num overdue-count">(\d+)<', ward.text)[1:]
+    assert behind == sorted(behind, key=int, reverse=True)  # the furthest behind first
+
+
+def test_sessions_expire_and_login_goes_only_to_this_site(client: TestClient) -> None:
+    from kehoach.web.auth import Sessions
+
+    sessions = Sessions("s", max_age=-1)
+    assert sessions.username(sessions.cookie("yenso")) is None  # expired at once
+    assert Sessions("s", max_age=60).username(sessions.cookie("yenso")) == "yenso"
+    form = {
+        "csrftoken": token(client),
+        "username": "yenso",
+        "password": PASSWORD,
+        "tiep": "//evil.example/",
+    }
+    assert client.post("/dang-nhap", data=form).headers["location"] == "/"

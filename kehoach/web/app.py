@@ -427,10 +427,10 @@ def create_app(config: PortalConfig) -> ASGIApp:
 
     def _rollup_rows(
         user: User, don_vi: str | None, ky: str | None, sap_xep: str
-    ) -> tuple[UnitRollup, list[UnitRollup], list[UnitRollup], Period, dt.date]:
+    ) -> tuple[UnitRollup, list[UnitRollup], list[tuple[str, str]], Period, dt.date]:
         period = _period(ky, config.period)
         r = portal.reporting()
-        target = don_vi or user.unit_id
+        target = don_vi or r.top_for(user.unit_id)
         if target not in r.h or target not in r.plans:
             raise HTTPException(404, "Không có đơn vị này trong kế hoạch")
         if not r.in_scope(target, user.unit_id):
@@ -442,8 +442,12 @@ def create_app(config: PortalConfig) -> ASGIApp:
         children = SORTS.get(sap_xep, _behind_first)(
             [u for u in result.units if u.parent_unit_id == target]
         )
-        path = [result.unit(u.id) for u in r.h.path(target) if r.in_scope(u.id, user.unit_id)]
-        return top, children, path[:-1], period, as_of
+        path = [
+            (u.id, u.name)
+            for u in r.h.path(target)[:-1]
+            if r.in_scope(u.id, user.unit_id) and u.id in r.plans
+        ]
+        return top, children, path, period, as_of
 
     @app.get("/tong-hop", response_class=HTMLResponse)
     def rollup(
@@ -492,7 +496,8 @@ def create_app(config: PortalConfig) -> ASGIApp:
         period = _period(ky, config.period)
         r = portal.reporting()
         as_of = dt.date.today()
-        found = r.reminders(portal.engine, period, user.unit_id, as_of)
+        top = r.top_for(user.unit_id)
+        found = r.reminders(portal.engine, period, top, as_of) if top in r.plans else []
         units = sorted({(x.unit_id, x.unit_name) for x in found}, key=lambda u: u[1])
         shown = [
             x

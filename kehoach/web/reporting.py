@@ -39,6 +39,16 @@ class Reporting:
         """``unit_id`` is in the hierarchy and ``scope_unit`` is on its path from the root."""
         return unit_id in self.h and scope_unit in {u.id for u in self.h.path(unit_id)}
 
+    def top_for(self, scope_unit: str) -> str:
+        """Where a user's roll-up starts: their unit, or the plan's issuer when the user sits
+        above it (the city's administrator and a district's plan)."""
+        if scope_unit in self.plans:
+            return scope_unit
+        issuer = self.plan.issuer.unit_id
+        if issuer is not None and self.in_scope(issuer, scope_unit):
+            return issuer
+        return scope_unit
+
     def reporting_units(self, scope_unit: str) -> list[str]:
         """The units below (and including) ``scope_unit`` that report on tasks, top-down."""
         ids = [u.id for level in self.h.levels(scope_unit) for u in level]
