@@ -77,12 +77,18 @@ class Cascade:
         return inside(self.folder, Path(entry.path))
 
     def findings(self) -> dict[str, list[Finding]]:
-        """The draft checker's findings by the draft's path (relative to the folder)."""
-        report = lint_folder(self.folder)
-        by_path: dict[str, list[Finding]] = {}
-        for f in report.findings:
-            by_path.setdefault(f.path, []).append(f)
-        return by_path
+        """The draft checker's findings by the draft's path (relative to the folder), read
+        again only when the manifest changed (a city's 3,000 drafts take a while)."""
+        stamp = (self.folder / "manifest.json").stat().st_mtime_ns
+        return _findings(str(self.folder.resolve()), stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _findings(folder: str, _stamp: int) -> dict[str, list[Finding]]:
+    by_path: dict[str, list[Finding]] = {}
+    for f in lint_folder(Path(folder)).findings:
+        by_path.setdefault(f.path, []).append(f)
+    return by_path
 
 
 @functools.cache
