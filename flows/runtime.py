@@ -8,6 +8,7 @@ longer wait, so that a machine too busy to start it gets one line that says what
 
 from __future__ import annotations
 
+import base64
 import inspect
 import logging
 import os
@@ -47,8 +48,12 @@ class ServerError(KehoachError):
 
 def healthy(api_url: str, timeout: float = 2.0) -> bool:
     """Whether the API answers its health check."""
+    request = urllib.request.Request(f"{api_url}/health")
+    auth = os.environ.get("PREFECT_API_AUTH_STRING")
+    if auth:  # a server with basic auth (listening beyond 127.0.0.1) asks for it
+        request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
     try:
-        with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return bool(response.status == 200)
     except OSError:
         return False

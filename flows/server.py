@@ -16,12 +16,17 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 from flows.deployments import deployments
 from flows.runtime import ServerError, healthy
+
+#: Prefect's basic-auth setting for a server (``user:password``); its clients send
+#: ``PREFECT_API_AUTH_STRING``.
+AUTH_SETTING = "PREFECT_SERVER_API_AUTH_STRING"
 
 
 class ServerConfig(BaseModel):
@@ -60,7 +65,22 @@ class ServerConfig(BaseModel):
         env.setdefault("PREFECT_SERVER_SERVICES_SCHEDULER_MAX_SCHEDULED_TIME", "P370D")
         if self.database_url:
             env["PREFECT_API_DATABASE_CONNECTION_URL"] = self.database_url
+        if not self.local:
+            # Beyond this machine the API and UI ask for Prefect's basic auth: the server
+            # checks PREFECT_SERVER_API_AUTH_STRING, its clients (served flows) send the same.
+            auth = env.get(AUTH_SETTING)
+            if not auth or ":" not in auth:
+                raise ServerError(
+                    f"listening on {self.host} exposes the Prefect API and UI: set {AUTH_SETTING}"
+                    "=user:password first (the UI asks for it, flows send it)"
+                )
+            env.setdefault("PREFECT_API_AUTH_STRING", auth)
         return env
+
+    @property
+    def local(self) -> bool:
+        """Whether only this machine can reach the server."""
+        return self.host in ("127.0.0.1", "localhost", "::1")
 
 
 def start_server(config: ServerConfig, log: Path, wait: float = 120.0) -> subprocess.Popen[bytes]:
@@ -104,6 +124,66 @@ def stop(process: subprocess.Popen[bytes], grace: float = 20.0) -> None:
         process.wait(timeout=grace)
     except ProcessLookupError:
         pass
+
+
+def start_portal(
+    config: ServerConfig,
+    port: int,
+    *,
+    out: Path,
+    plan: Path,
+    hierarchy: str,
+    log: Path,
+    wait: float = 60.0,
+) -> subprocess.Popen[bytes]:
+    """Start the operators' portal (``kehoach web``) in its own process group, beside the
+    Prefect server; return once its login page answers.
+
+    A process of its own rather than a thread: the deployments' ``serve`` owns this one's
+    event loop and signals, and the portal is stopped by pid like the server.
+    """
+    kehoach = Path(sys.executable).with_name("kehoach")
+    command = [
+        str(kehoach),
+        "web",
+        "--host",
+        config.host,
+        "--port",
+        str(port),
+        "--out",
+        str(out),
+        "--data",
+        str(config.data),
+        "--plan",
+        str(plan),
+        "--hierarchy",
+        hierarchy,
+        "--prefect-ui",
+        config.ui_url,
+    ]
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as sink:
+        process = subprocess.Popen(
+            command,
+            env=config.environment(),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://{config.host}:{port}/dang-nhap"
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerError(f"the portal stopped at start (exit {process.returncode}); see {log}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return process
+        except OSError:
+            pass
+        time.sleep(0.3)
+    stop(process)
+    raise ServerError(f"the portal did not answer within {wait:.0f} s; see {log}")
 
 
 def serve_deployments(plan: Path, hierarchy: str, out: Path, api_url: str | None = None) -> None:

@@ -9,6 +9,7 @@ The layers, lowest first (README "Layout"):
     kehoach.cascade    derivation rules, the walker, batches, journal, manifest
     kehoach.status     reports in, store, roll-up, reminders, the BÁO CÁO's words
     flows              Prefect flows and tasks over the core
+    kehoach.web        the operators' portal, thin over the core and the flows
     kehoach.cli        the commands, thin over both
 
 Everything below ``flows`` is the pure core: it imports no Prefect, Typer or Rich, so it runs
@@ -34,6 +35,7 @@ LAYERS = [
     "kehoach.cascade",
     "kehoach.status",
     "flows",
+    "kehoach.web",
     "kehoach.cli",
 ]
 CORE = LAYERS[: LAYERS.index("flows")]

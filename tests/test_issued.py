@@ -403,7 +403,7 @@ def test_migration_0003_keeps_the_plan_issues_recorded_before(tmp_path: Path) ->
     engine.dispose()
     upgraded = connect(url)
     with upgraded.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0004"
     [row] = rows(upgraded, "plan_issue")
     assert (row["number"], row["issued_on"], row["plan_json"]) == ("55/KH-UBND", "2024-02-20", None)
     q1 = Period.parse("2024-Q1")
@@ -460,7 +460,7 @@ def test_postgres_migration_0003_keeps_data_and_issued_plans_are_recorded(c: Cas
         engine = connect(url)
         with engine.connect() as conn:
             version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-        assert version == "0003"
+        assert version == "0004"
         assert snapshot(engine, KEY, Period.parse("2024-Q1")).issues[0].number == "55/KH-UBND"
         issued = issue(c, engine, "008", hoang_mai_as_issued(c), SIGNED)
         assert issued_plans(engine, KEY, c.source) == {"008": issued}

@@ -35,6 +35,8 @@ def test_a_wheel_renders_plans_and_reports_away_from_the_source_tree(tmp_path: P
     for name in (*shipped, "danh-sach-nhiem-vu.docx", "danh-sach-nhiem-vu.sample.json"):
         assert f"kehoach/documents/templates/{name}" in names
     assert "kehoach/status/store/migrations/versions/0001_initial.py" in names
+    # The portal's pages and style sheet, so `kehoach web` works from the wheel
+    assert {"kehoach/web/templates/login.html", "kehoach/web/static/portal.css"} <= names
 
     code = f"""
 import kehoach

@@ -54,9 +54,18 @@ def _next_monday_8(after: dt.datetime) -> dt.datetime:
 class Server:
     """A `kehoach server` started for this module's tests."""
 
-    def __init__(self, api: str, data: Path, deployments: dict[str, str], began: dt.datetime):
+    def __init__(
+        self,
+        api: str,
+        data: Path,
+        deployments: dict[str, str],
+        began: dt.datetime,
+        portal: str,
+        output: Path,
+    ):
         self.api, self.data, self.deployments, self.began = api, data, deployments, began
         self.out = data.parent / "out"
+        self.portal, self.output = portal, output
 
     def post(self, path: str, body: dict[str, object]) -> list[dict[str, object]]:
         return api_post(f"{self.api}{path}", body)
@@ -65,7 +74,7 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp_path = tmp_path_factory.mktemp("server")
-    port = free_port()
+    port, portal_port = free_port(), free_port()
     api = f"http://127.0.0.1:{port}/api"
     data = tmp_path / "data"
     env = os.environ | {
@@ -78,6 +87,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     command = [
         str(Path(sys.executable).with_name("kehoach")),
         *("server", "--port", str(port), "--data", str(data), "--out", str(tmp_path / "out")),
+        *("--portal-port", str(portal_port)),
     ]
     began = dt.datetime.now(dt.UTC)
     output = tmp_path / "kehoach-server.out"
@@ -109,7 +119,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             "import-plan",
         }
         ids = poll(lambda: (d := deployments()) and wanted <= set(d) and d, timeout=180)
-        yield Server(api, data, ids, began)
+        yield Server(api, data, ids, began, f"http://127.0.0.1:{portal_port}", output)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -251,6 +261,31 @@ def test_watch_prints_the_runs_final_state_and_summary(server: Server) -> None:
     assert rollup.returncode == 0, rollup.stdout + rollup.stderr
     assert "COMPLETED" in rollup.stdout
     assert "Tổng hợp 67/KH-UBND" in rollup.stdout and "Phường" in rollup.stdout
+
+
+def test_the_portal_starts_with_the_server_and_says_where(server: Server) -> None:
+    assert "Cổng điều hành" in server.output.read_text(encoding="utf-8")
+    assert server.portal in server.output.read_text(encoding="utf-8")
+    with urllib.request.urlopen(f"{server.portal}/dang-nhap", timeout=10) as page:
+        text = page.read().decode()
+    assert "Đăng nhập" in text and 'name="csrftoken"' in text
+    with urllib.request.urlopen(f"{server.portal}/du-thao", timeout=10) as page:
+        assert page.url.endswith("/dang-nhap?tiep=/du-thao")  # nobody logged in
+
+
+def test_beyond_this_machine_the_prefect_api_needs_its_auth_string(tmp_path: Path) -> None:
+    from flows.runtime import ServerError
+    from flows.server import AUTH_SETTING, ServerConfig
+
+    config = ServerConfig(host="0.0.0.0", data=tmp_path)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv(AUTH_SETTING, raising=False)
+        with pytest.raises(ServerError, match=AUTH_SETTING):
+            config.environment()
+        mp.setenv(AUTH_SETTING, "admin:mat-khau")
+        mp.delenv("PREFECT_API_AUTH_STRING", raising=False)
+        env = config.environment()
+    assert env["PREFECT_API_AUTH_STRING"] == "admin:mat-khau"
 
 
 def _errors(data: Path) -> list[str]:

@@ -43,10 +43,10 @@ def engine(tmp_path: Path) -> Engine:
 
 def test_migrations_create_the_schema_in_wal_mode(engine: Engine) -> None:
     names = set(sa.inspect(engine).get_table_names())
-    assert {"submission", "task_status", "plan_issue", "alembic_version"} <= names
+    assert {"submission", "task_status", "plan_issue", "portal_user", "alembic_version"} <= names
     with engine.connect() as c:
         assert c.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
-        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0004"
     connect(str(engine.url))  # a second open migrates nothing and fails nothing
 
 
@@ -120,3 +120,30 @@ def test_unreachable_database_is_one_clear_error(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     with pytest.raises(StoreError, match="cannot open the status database"):
         connect(f"sqlite:///{blocker / 'db.sqlite3'}")
+
+
+def _users_round_trip(engine: Engine, name: str) -> None:
+    from kehoach.status.store.users import Role, UserError, add_user, disable_user, find_user
+
+    added = add_user(engine, name, "00340", Role.CAN_BO, "$argon2id$not-a-real-hash")
+    assert added.active and added.role is Role.CAN_BO
+    with pytest.raises(UserError, match="already exists"):
+        add_user(engine, name, "00337", Role.CAN_BO, "x")
+    assert not disable_user(engine, name).active
+    found = find_user(engine, name)
+    assert found is not None and not found[0].active and found[1].startswith("$argon2id$")
+
+
+def test_portal_users_are_kept_and_disabled(engine: Engine) -> None:
+    _users_round_trip(engine, "yenso")
+
+
+@pytest.mark.skipif(
+    not os.environ.get("KEHOACH_TEST_POSTGRES_URL"),
+    reason="set KEHOACH_TEST_POSTGRES_URL to run against PostgreSQL",
+)
+def test_portal_users_on_postgres() -> None:
+    """Migration 0004 on PostgreSQL (the boolean column's server default included)."""
+    import secrets
+
+    _users_round_trip(connect(os.environ["KEHOACH_TEST_POSTGRES_URL"]), secrets.token_hex(6))

@@ -22,6 +22,7 @@ from kehoach.cli import (
     server_cmd,
     status_cmd,
     template_cmd,
+    web_cmd,
 )
 from kehoach.cli.common import command, console, print_counts
 from kehoach.io.processes import reap_on_exit
@@ -44,6 +45,8 @@ app.command()(status_cmd.remind)
 app.command()(status_cmd.report)
 app.command()(server_cmd.server)
 app.command()(server_cmd.serve)
+app.command()(web_cmd.web)
+app.add_typer(web_cmd.app, name="user")
 
 
 class SchemaName(StrEnum):

@@ -32,6 +32,9 @@ def server(
     plan: PlanOpt = PLAN,
     hierarchy: HierarchyOpt = "hanoi-2024",
     out: OutOpt = Path("out"),
+    portal_port: Annotated[
+        int, typer.Option(help="Port of the operators' portal (Cổng điều hành); 0: none.")
+    ] = 8080,
     prefect_db: Annotated[
         str | None,
         typer.Option(
@@ -43,15 +46,27 @@ def server(
 
     Ctrl-C stops both; the server's database stays under --data, schedules stay active.
     """
-    from flows.server import ServerConfig, start_server, stop
+    from flows.server import ServerConfig, start_portal, start_server, stop
 
     config = ServerConfig(host=host, port=port, data=data, database_url=prefect_db)
+    config.environment()  # beyond 127.0.0.1 without Prefect's basic auth: refused here
     # A service manager stops us with SIGTERM: turn it into an exit so the server stops too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     log = data / "prefect-server.log"
     process = start_server(config, log=log)
     console.print(f"Prefect server (pid {process.pid}) at [bold]{config.ui_url}[/], log {log}")
+    portal = None
     try:
+        if portal_port:
+            portal_log = data / "portal.log"
+            portal = start_portal(
+                config, portal_port, out=out, plan=plan, hierarchy=hierarchy, log=portal_log
+            )
+            console.print(
+                f"Cổng điều hành (pid {portal.pid}) at "
+                f"[bold]http://{host}:{portal_port}[/], log {portal_log}",
+                highlight=False,
+            )
         if serve:
             os.environ.update(
                 {k: v for k, v in config.environment().items() if k.startswith("PREFECT_")}
@@ -68,6 +83,8 @@ def server(
     except KeyboardInterrupt:
         console.print("stopping…")
     finally:
+        if portal is not None:
+            stop(portal)
         stop(process)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -93,3 +93,21 @@ class PlanIssueRow(Base):
         Index("ix_plan_issue_lookup", "plan_key", "unit_id", "id"),
         Index("ix_plan_issue_number", "unit_id", "number"),
     )
+
+
+class PortalUser(Base):
+    """An operator of the portal: the unit whose subtree they see and act on, and their role.
+
+    Only a password's argon2 hash is kept; a user is disabled, never deleted, so what they
+    entered keeps a name that means something.
+    """
+
+    __tablename__ = "portal_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    unit_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))  # quan-tri | can-bo
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
