@@ -54,7 +54,14 @@ def test_operator_runs_a_cascade_from_a_deployment_and_sees_it_in_the_ui(tmp_pat
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wanted = {"cascade", "rollup-nd09", "reminders-weekly", "report", "issue-plan", "import-plan"}
+        wanted = {
+            "cascade",
+            "rollup-nd09",
+            "reminders-weekly",
+            "report",
+            "issue-plan",
+            "import-plan",
+        }
 
         def names() -> set[str]:
             found = api_post(f"{config.api_url}/deployments/filter", {})

@@ -126,7 +126,14 @@ def test_deployments_load_with_nd09_schedules() -> None:
         d.name: d
         for d in deployments(EXAMPLES / "ha-noi-145-kh-ubnd.yaml", "hanoi-2024", Path("out"))
     }
-    assert set(deps) == {"cascade", "rollup-nd09", "reminders-weekly", "report", "issue-plan", "import-plan"}
+    assert set(deps) == {
+        "cascade",
+        "rollup-nd09",
+        "reminders-weekly",
+        "report",
+        "issue-plan",
+        "import-plan",
+    }
     crons = sorted(s.schedule.cron for s in deps["rollup-nd09"].schedules)  # type: ignore[union-attr]
     assert crons == ["0 7 20 12 *", "0 7 20 3 *", "0 7 20 6 *", "0 7 20 9 *"]
     assert {s.schedule.timezone for s in deps["rollup-nd09"].schedules} == {"Asia/Ho_Chi_Minh"}  # type: ignore[union-attr]

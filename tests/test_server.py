@@ -97,7 +97,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 return {}
             return {str(d["name"]): str(d["id"]) for d in found}
 
-        wanted = {"cascade", "rollup-nd09", "reminders-weekly", "report", "issue-plan", "import-plan"}
+        wanted = {
+            "cascade",
+            "rollup-nd09",
+            "reminders-weekly",
+            "report",
+            "issue-plan",
+            "import-plan",
+        }
         ids = poll(lambda: (d := deployments()) and wanted <= set(d) and d, timeout=180)
         yield Server(api, data, ids, began)
     finally:
