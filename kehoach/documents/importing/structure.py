@@ -733,7 +733,9 @@ def build_plan(elements: list[Element], where: str, hierarchy: Hierarchy | None)
         raise PlanImportError(
             "no issuer: neither header lines nor a preamble naming it", where=where
         )
-    mark = SelfReferences(issuing.speaker if issuing else None)
+    mark = SelfReferences(
+        issuing.speaker if issuing else None, issuing.committee.level if issuing else None
+    )
     if not own_lines:
         own_lines = list(issuing.unit.issuing_body.lines) if issuing else [upper_vi(name)]
         if issuing and issuing.unit.issuing_body.superior and not superior:
