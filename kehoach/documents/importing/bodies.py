@@ -295,7 +295,12 @@ _DOCUMENT_TITLE = re.compile(
 _CONNECTIVE = re.compile(r"(?:, | và )$")
 #: "…, Trang thông tin điện tử của UBND các phường" after a marker: the committees' own
 #: thing, left out with them where a unit has none.
-_THEIR_THING = re.compile(r"^(?:, | và )[^,;.(){}]*? của $")
+_THEIR_THING = re.compile(r"^(?:, | và )[^,;.(){}]*? (?:của|thuộc) $")
+#: An instruction to the committees below that a clause or a lettered paragraph gives whole
+#: ("; hướng dẫn UBND các phường tổ chức Cuộc thi tại địa phương", "d) Hướng dẫn UBND các
+#: phường duy trì …"): a unit with none leaves it all out.
+_TO_THEM = re.compile(r"; (?:hướng dẫn|chỉ đạo|đôn đốc) $")
+_TO_THEM_ALL = re.compile(r"^(?:[a-zđ]\)|-|–) (?:Hướng dẫn|Chỉ đạo|Đôn đốc) $")
 
 
 def _clause_before(text: str, start: int) -> str:
@@ -422,7 +427,11 @@ def _rules(speaker: Speaker, level: Level | None) -> list[_Rule]:
     add(speaker.ubnd_cap_tren, "ubnd_cap_tren", after=_UPPER_NEXT + r"(?![\w])")
     if cap:
         rules.append(
-            _Rule(re.compile(rf"(?:địa bàn|thuộc|cấp cho) ({cap}){_UPPER_NEXT}(?![\w])"), "cap", 1)
+            _Rule(
+                re.compile(rf"(?:địa bàn|thuộc|cấp cho|[Mm]ột cửa) ({cap}){_UPPER_NEXT}(?![\w])"),
+                "cap",
+                1,
+            )
         )
         rules.append(
             _Rule(
@@ -508,12 +517,14 @@ class SelfReferences:
         return "".join(out)
 
     def _names_a_department(self, text: str) -> bool:
-        """A part's title that is a department's name ("Sở Nội vụ"): the part's assignee
-        says who it is, and the title is printed as it is."""
-        return any(
-            rule.head.startswith("phong:") and rule.pattern.fullmatch(text.strip())
-            for rule in self._rules
-        )
+        """A part's title that is a department's name ("Sở Nội vụ", "Văn phòng HĐND và UBND
+        quận"): the part's assignee says who it is, and the title is printed as it is."""
+        text = text.strip()
+        for rule in self._rules:
+            m = rule.pattern.match(text) if rule.head.startswith("phong:") else None
+            if m and len(text[m.end() :].split()) <= 2 and not re.search(r"[,;.]", text):
+                return True
+        return False
 
 
 def _with_connectives(text: str, taken: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -522,10 +533,83 @@ def _with_connectives(text: str, taken: list[tuple[int, int, str]]) -> list[tupl
     tin điện tử của UBND các phường}"), so that a unit with no committees below drops the
     words with them and prints no dangling "và"."""
     out: list[tuple[int, int, str]] = []
-    for start, end, head in taken:
-        if head == "cap_duoi" and out:
-            between = text[out[-1][1] : start]
-            if _CONNECTIVE.fullmatch(between) or _THEIR_THING.match(between):
-                start = out[-1][1]
+    for i, (start, end, head) in enumerate(taken):
+        rest = taken[i + 1 :]
+        if head == "cap_duoi":
+            if _TO_THEM_ALL.match(text[:start]) and not out and not rest and ";" not in text:
+                start, end = 0, len(text)
+            elif _TO_THEM.search(text[:start]):
+                stop = re.search(r"[;.]|$", text[end:])
+                clause_end = end + (stop.start() if stop else 0)
+                if not any(a < clause_end for a, _, _ in rest):
+                    start, end = text.rindex(";", 0, start), clause_end
+            elif out:
+                between = text[out[-1][1] : start]
+                if _CONNECTIVE.fullmatch(between) or _THEIR_THING.match(between):
+                    start = out[-1][1]
         out.append((start, end, head))
     return out
+
+
+# --- deadlines ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeadlineOf:
+    """A task of the annex as a part's paragraph may repeat its deadline."""
+
+    task_id: str
+    words: str  # as the annex prints it: "Chậm nhất ngày 31/3/2024"
+    lead: Assignee
+
+    @property
+    def dated(self) -> bool:
+        """Whether the words name a day or a month ("31/3/2024", "tháng 9/2024"), which a
+        paragraph does not repeat by chance."""
+        return re.search(r"\d/\d{4}", self.words) is not None
+
+
+def _addressed_to(part: Assignee, lead: Assignee) -> bool:
+    """Whether a task led by ``lead`` is the one a part addressed to ``part`` carries out
+    (the communes two levels down carry out the tasks of the committees below)."""
+    if part.group is not None:
+        return part.group == lead.group
+    if part.role is not None:
+        return part.role == lead.role
+    return part.level is Level.XA and lead.group is Group.UBND_CAP_DUOI
+
+
+def mark_deadlines(text: str, part: Assignee | None, tasks: list[DeadlineOf]) -> str:
+    """``text`` of a part of Tổ chức thực hiện with the annex's deadlines it repeats marked
+    ({han:3|chậm nhất ngày 31/3/2024}), so a child's draft says its own earlier date there
+    and not its parent's beside its annex's.
+
+    A deadline is a task's when that task is led by the part's body, or when its words name
+    a date only one task has; words several tasks share ("định kỳ hàng năm") and no lead
+    decides are left as printed.
+    """
+    if part is None or "{han:" in text:
+        return text
+    for words in dict.fromkeys(t.words for t in tasks):
+        found = re.search(rf"(?<![\w]){_either_case(words)}(?![\w/])", text)
+        if found is None or _inside_marker(text, found.start()):
+            continue
+        sharing = [t for t in tasks if t.words == words]
+        own = [t for t in sharing if _addressed_to(part, t.lead)]
+        if own:
+            task = own[0]
+        elif len(sharing) == 1 and sharing[0].dated:
+            task = sharing[0]
+        else:
+            continue
+        text = (
+            f"{text[: found.start()]}{{han:{task.task_id}|{found.group(0)}}}{text[found.end() :]}"
+        )
+    return text
+
+
+def _inside_marker(text: str, at: int) -> bool:
+    """Whether ``at`` falls inside one of ``text``'s markers."""
+    return any(
+        m.start() <= at < m.end() for m in re.finditer(r"\{[a-z_]+(?::[a-z0-9-]+)?\|[^{}]*\}", text)
+    )
