@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,11 +31,13 @@ from hierarchy.graph import Hierarchy
 from hierarchy.units import IssuingBody, Signer, name_key, upper_vi
 from kehoach.documents.importing.bodies import (
     OWN_PEOPLE,
+    DeadlineOf,
     Issuing,
     SelfReferences,
     committee_name,
     department_name,
     find_issuer,
+    mark_deadlines,
     resolve,
 )
 from kehoach.documents.importing.sources import (
@@ -289,7 +291,7 @@ class _Sec:
     sections: list[_Sec] = field(default_factory=list)
     assignee: Assignee | None = None
 
-    def model(self, mark: SelfReferences) -> Section:
+    def model(self, mark: Callable[[str], str]) -> Section:
         return Section(
             title=mark(self.title) if self.title else None,
             paragraphs=tuple(mark(p) for p in self.paragraphs),
@@ -733,7 +735,9 @@ def build_plan(elements: list[Element], where: str, hierarchy: Hierarchy | None)
         raise PlanImportError(
             "no issuer: neither header lines nor a preamble naming it", where=where
         )
-    mark = SelfReferences(issuing.speaker if issuing else None)
+    mark = SelfReferences(
+        issuing.speaker if issuing else None, issuing.committee.level if issuing else None
+    )
     if not own_lines:
         own_lines = list(issuing.unit.issuing_body.lines) if issuing else [upper_vi(name)]
         if issuing and issuing.unit.issuing_body.superior and not superior:
@@ -777,6 +781,7 @@ def build_plan(elements: list[Element], where: str, hierarchy: Hierarchy | None)
         r.warn("signature block", f"not imported: {extra!r}")
 
     tasks = _tasks(grids, issuing, term[1], mark, r)
+    deadlines = [DeadlineOf(t["id"], t["deadline"].text, t["lead"]) for t in tasks]
     if not grids:
         r.warn("annex", "no task annex (PHỤ LỤC with a TT | Nhiệm vụ | … table)")
 
@@ -797,7 +802,7 @@ def build_plan(elements: list[Element], where: str, hierarchy: Hierarchy | None)
         "requirements": tuple(mark(p) for p in body.requirements),
         "content": tuple(s.model(mark) for s in body.content),
         "forms": tuple(s.model(mark) for s in body.forms),
-        "implementation": tuple(s.model(mark) for s in body.implementation),
+        "implementation": tuple(_with_deadlines(s, mark, deadlines) for s in body.implementation),
         "budget": tuple(mark(p) for p in body.budget),
         "closing": mark(_closing(closing)) if closing else None,
         "tasks": tuple(tasks),
@@ -817,6 +822,11 @@ def build_plan(elements: list[Element], where: str, hierarchy: Hierarchy | None)
         field_ = ".".join(str(x) for x in err["loc"])
         raise PlanImportError(f"{field_}: {err['msg']}", where=where) from None
     return ImportedPlan(plan=plan, warnings=tuple(r.warnings))
+
+
+def _with_deadlines(s: _Sec, mark: SelfReferences, deadlines: list[DeadlineOf]) -> Section:
+    """A part of Tổ chức thực hiện, its self-references and its annex deadlines marked."""
+    return s.model(lambda text: mark_deadlines(mark(text), s.assignee, deadlines))
 
 
 def _closing(text: str) -> str:
