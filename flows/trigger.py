@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -39,6 +40,18 @@ class Triggered(BaseModel):
     summaries: list[Summary] = []
 
 
+def _api_json(url: str, body: dict[str, Any] | None = None) -> Any:
+    """GET (or POST ``body`` to) the API, with the basic-auth string a server listening beyond
+    127.0.0.1 asks for (``PREFECT_API_AUTH_STRING``)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data, {"content-type": "application/json"})
+    auth = os.environ.get("PREFECT_API_AUTH_STRING")
+    if auth:
+        request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
 def summaries(api: str, run_id: str) -> list[Summary]:
     """The markdown and table artifacts the run left, read from the API, oldest first.
 
@@ -51,13 +64,9 @@ def summaries(api: str, run_id: str) -> list[Summary]:
         "sort": "CREATED_DESC",
         "limit": 50,
     }
-    request = urllib.request.Request(
-        f"{api}/artifacts/filter", json.dumps(body).encode(), {"content-type": "application/json"}
-    )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            found = json.loads(response.read())
-    except OSError:
+        found = _api_json(f"{api}/artifacts/filter", body)
+    except (OSError, ValueError):
         return []  # the run is over and its state printed; the summary is in the UI
     out = []
     for a in reversed(found):
@@ -83,6 +92,55 @@ def summaries(api: str, run_id: str) -> list[Summary]:
                     )
                 )
     return out
+
+
+class RunProgress(BaseModel):
+    """Where a run is: its state, its progress artifact (per cent) and, once it has ended,
+    what it left. For a page that follows a run the operator started."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    name: str
+    state: str
+    ended: bool
+    percent: float | None = None
+    message: str | None = None
+    parameters: dict[str, Any] = {}
+    summaries: list[Summary] = []
+
+
+def run_progress(api: str, run_id: str) -> RunProgress | None:
+    """The run ``run_id`` on the server at ``api``, None if it has no such run (or does not
+    answer). Read over plain HTTP, as :func:`summaries` is."""
+    try:
+        run = _api_json(f"{api}/flow_runs/{run_id}")
+        found = _api_json(
+            f"{api}/artifacts/filter",
+            {
+                "artifacts": {"flow_run_id": {"any_": [run_id]}, "type": {"any_": ["progress"]}},
+                "sort": "CREATED_DESC",
+                "limit": 1,
+            },
+        )
+    except (OSError, ValueError):
+        return None
+    state = run.get("state") or {}
+    kind = str(state.get("type") or "UNKNOWN")
+    ended = kind in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+    percent = None
+    if found and isinstance(found[0].get("data"), int | float):
+        percent = float(found[0]["data"])
+    return RunProgress(
+        id=str(run.get("id", run_id)),
+        name=str(run.get("name", "")),
+        state=kind,
+        ended=ended,
+        percent=100.0 if kind == "COMPLETED" else percent,
+        message=state.get("message") if ended else None,
+        parameters=run.get("parameters") or {},
+        summaries=summaries(api, run_id) if ended else [],
+    )
 
 
 def idempotency_key(deployment: str, parameters: dict[str, Any], now: dt.datetime) -> str:

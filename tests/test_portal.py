@@ -308,20 +308,32 @@ def test_the_secret_is_made_once_readable_by_its_owner_only(tmp_path: Path) -> N
 
 
 def test_a_received_plan_is_uploaded_reviewed_and_cascaded_on_the_server(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, config: PortalConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from flows import trigger as triggering
-    from flows.trigger import Triggered
+    from flows.trigger import RunProgress, Triggered
     from kehoach.documents.plan_document import render_plan
 
     started: list[tuple[str, dict[str, object]]] = []
 
     def fake_trigger(deployment: str, parameters: dict[str, object], watch: bool) -> Triggered:
         started.append((deployment, parameters))
-        url = "http://127.0.0.1:4200/runs/flow-run/1"
-        return Triggered(id="1", name="cascade 67/KH-UBND", state="SCHEDULED", url=url)
+        url = f"http://127.0.0.1:4200/runs/flow-run/{RUN}"
+        return Triggered(id=RUN, name="cascade 67/KH-UBND", state="SCHEDULED", url=url)
 
+    def fake_progress(api: str, run_id: str) -> RunProgress | None:
+        if run_id != RUN:
+            return None
+        params = {"start": started[-1][1]["start"], "out": str(config.out.resolve())}
+        return RunProgress(
+            id=RUN, name="cascade 67/KH-UBND", state="RUNNING", ended=False, percent=40.0,
+            parameters=params,
+        )  # fmt: skip
+
+    RUN = "6a0c2a3e-6d1b-4d2e-9a55-0d0b7f3c9e11"
     monkeypatch.setattr(triggering, "trigger", fake_trigger)
+    monkeypatch.setattr(triggering, "run_progress", fake_progress)
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
     assert login(client, "admin") == 303
     form = {"csrftoken": token(client, "/ke-hoach")}
     not_a_plan = client.post("/ke-hoach", data=form, files={"file": ("kh.docx", b"PK\x03\x04")})
@@ -344,7 +356,13 @@ def test_a_received_plan_is_uploaded_reviewed_and_cascaded_on_the_server(
     run = client.post(
         f"{review_url}/chay", data={"csrftoken": token(client, review_url), "start": "00340"}
     )
-    assert run.status_code == 200 and "runs/flow-run/1" in run.text
+    assert run.status_code == 303 and run.headers["location"] == f"/ke-hoach/luot-chay/{RUN}"
+    progress = client.get(run.headers["location"])
+    assert progress.status_code == 200 and f"runs/flow-run/{RUN}" in progress.text
+    assert "đang chạy" in progress.text and 'value="40.0"' in progress.text
+    assert '<meta http-equiv="refresh" content="3">' in progress.text  # followed live
+    assert client.get("/ke-hoach/luot-chay/not-a-run").status_code == 404
+    assert client.get("/ke-hoach/luot-chay/" + RUN.replace("6", "7")).status_code == 404
     [(deployment, params)] = started
     assert deployment == "cascade/cascade" and params["start"] == "00340"
     assert str(params["plan"]).endswith(".yaml") and Path(str(params["plan"])).is_file()
@@ -355,6 +373,10 @@ def test_a_received_plan_is_uploaded_reviewed_and_cascaded_on_the_server(
         f"{review_url}/xac-nhan", data={"csrftoken": token(client, review_url), "start": "00337"}
     )
     assert outside.status_code == 403
+    assert client.get(f"/ke-hoach/luot-chay/{RUN}").status_code == 200  # a run of the ward
+    client.post("/dang-xuat", data={"csrftoken": token(client, "/")})
+    assert login(client, "tranphu") == 303
+    assert client.get(f"/ke-hoach/luot-chay/{RUN}").status_code == 403  # another ward's run
     assert client.get("/ke-hoach/..%2F..%2Fportal-secret").status_code == 404
     assert client.get("/ke-hoach/" + "0" * 32).status_code == 404
 

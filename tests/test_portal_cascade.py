@@ -108,6 +108,13 @@ def test_the_administrator_uploads_a_plan_and_cascades_it_from_the_portal(tmp_pa
                 return state if state in ("COMPLETED", "FAILED", "CRASHED") else None
 
             assert poll(ended, timeout=240) == "COMPLETED"
+            # The page follows the run by itself (it reloads every 3 s until the run ends).
+            page.get_by_role("heading", name="Đã triển khai xong").wait_for(timeout=30_000)
+            assert page.locator("span.percent").inner_text() == "100 %"
+            summary = page.locator("pre.summary").inner_text()
+            assert "số dự thảo: 6" in summary and "/tmp" not in summary  # no server folders
+            if keep := os.environ.get("KEHOACH_SCREENSHOTS"):  # pictures for a person
+                page.screenshot(path=str(Path(keep) / "ke-hoach.png"), full_page=True)
             page.goto(f"{portal}/du-thao")
             page.get_by_role("link", name="67/KH-UBND").click()
             with page.expect_download() as download:

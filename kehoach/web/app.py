@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -620,8 +622,8 @@ def create_app(config: PortalConfig) -> ASGIApp:
             count=count,
         )
 
-    @app.post("/ke-hoach/{token}/chay", response_class=HTMLResponse)
-    def plan_run(request: Request, token: str, start: Annotated[str, Form()]) -> HTMLResponse:
+    @app.post("/ke-hoach/{token}/chay", response_model=None)
+    def plan_run(request: Request, token: str, start: Annotated[str, Form()]) -> Response:
         user = portal.user(request)
         got = _received_or_404(token)
         start = _start_or_403(user, got, start)
@@ -637,7 +639,44 @@ def create_app(config: PortalConfig) -> ASGIApp:
             run = trigger("cascade/cascade", params, watch=False)
         except KehoachError as exc:
             raise HTTPException(503, exc.lines()[0]) from None
-        return portal.render(request, "plan_started.html", user=user, got=got, run=run)
+        return RedirectResponse(f"/ke-hoach/luot-chay/{run.id}", status_code=303)
+
+    @app.get("/ke-hoach/luot-chay/{run_id}", response_class=HTMLResponse)
+    def plan_progress(request: Request, run_id: str) -> HTMLResponse:
+        """The cascade run the user started, followed live: the page reloads itself every few
+        seconds until the run ends. Only a cascade into this portal's output folder, from a
+        unit in the user's subtree, is shown (a run id is not a key to other units' work)."""
+        user = portal.user(request)
+        try:
+            run_id = str(uuid.UUID(run_id))
+        except ValueError:
+            raise HTTPException(404, "Không có lượt chạy này") from None
+        from flows.trigger import run_progress  # over HTTP; no Prefect import
+
+        api = os.environ.get("PREFECT_API_URL", "")
+        run = run_progress(api, run_id) if api else None
+        if run is None:
+            raise HTTPException(404, "Không có lượt chạy này")
+        start, out = run.parameters.get("start"), run.parameters.get("out")
+        if not (
+            isinstance(start, str)
+            and out == str(config.out.resolve())
+            and portal.reporting().in_scope(start, user.unit_id)
+        ):
+            raise HTTPException(403, "Lượt chạy không thuộc phạm vi của tài khoản")
+        url = f"{api.removesuffix('/api')}/runs/flow-run/{run.id}"
+        # The run's summary as the operator reads it, less the server's folders (Dự thảo
+        # is where the drafts are, for the portal's users).
+        summary = [
+            line
+            for s in run.summaries
+            if s.type == "markdown"
+            for line in s.markdown.splitlines()
+            if line.strip() and "`/" not in line
+        ]
+        return portal.render(
+            request, "plan_started.html", user=user, run=run, url=url, summary=summary
+        )
 
     protected = asgi_csrf(
         app,
