@@ -363,10 +363,7 @@ def create_app(config: PortalConfig) -> ASGIApp:
         user = portal.user(request)
         period = _period(ky, config.period)
         r = portal.reporting()
-        if unit_id not in r.h or unit_id not in r.plans:
-            raise HTTPException(404, "Không có đơn vị này trong kế hoạch")
-        if not r.in_scope(unit_id, user.unit_id):
-            raise HTTPException(403, "Đơn vị này không thuộc phạm vi của tài khoản")
+        _planned_unit_in_scope(r, unit_id, user)
         data = sheet_bytes(r.h.unit(unit_id), r.plans, r.h, r.key, period)
         name = f"{unit_id}.{period.key}.xlsx"
         return Response(
@@ -538,10 +535,7 @@ def create_app(config: PortalConfig) -> ASGIApp:
         user = portal.user(request)
         period = _period(ky, config.period)
         r = portal.reporting()
-        if unit_id not in r.h or unit_id not in r.plans:
-            raise HTTPException(404, "Không có đơn vị này trong kế hoạch")
-        if not r.in_scope(unit_id, user.unit_id):
-            raise HTTPException(403, "Đơn vị này không thuộc phạm vi của tài khoản")
+        _planned_unit_in_scope(r, unit_id, user)
         unit = r.h.unit(unit_id)
         as_of = min(dt.date.today(), period.deadline(unit.level))
         data = r.report(portal.engine, period, unit_id, as_of)
@@ -685,6 +679,15 @@ def create_app(config: PortalConfig) -> ASGIApp:
         cookie_secure=config.secure_cookies,
     )
     return BodyLimit(protected, config.max_upload_bytes)
+
+
+def _planned_unit_in_scope(r: Reporting, unit_id: str, user: User) -> None:
+    """404 for a unit the plan does not reach, 403 for one outside the user's subtree: the
+    one check before a unit's sheet or report is made."""
+    if unit_id not in r.h or unit_id not in r.plans:
+        raise HTTPException(404, "Không có đơn vị này trong kế hoạch")
+    if not r.in_scope(unit_id, user.unit_id):
+        raise HTTPException(403, "Đơn vị này không thuộc phạm vi của tài khoản")
 
 
 PAGE = 50  # reminders per page
