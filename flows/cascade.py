@@ -8,15 +8,12 @@ batch (plus an in-process callback the CLI uses for its Rich bar), and the run's
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from prefect import flow, get_run_logger, task
@@ -28,7 +25,7 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows.form import (
     ALL_LEVELS,
@@ -41,6 +38,7 @@ from flows.form import (
     Text,
     form,
 )
+from flows.runners import WORKERS, describe, drafting_runner
 from flows.runtime import artifact_key, one_line_errors, opaque, run_name
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
@@ -54,7 +52,6 @@ from kehoach.cascade.partition import slice_for
 from kehoach.cascade.rules import CascadeSettings, Draft, issuer_unit
 from kehoach.cascade.run import CascadeOutcome, Run, prepare, running
 from kehoach.io.errors import KehoachError
-from kehoach.io.processes import guard_worker
 from kehoach.io.writing import OutputError
 from kehoach.plan.markers import plain
 from kehoach.plan.model import Plan, load_plan
@@ -64,29 +61,6 @@ from kehoach.status.store.db import stored_issued_plans
 ProgressHook = Callable[[int, int, str], None]
 #: Set by an in-process caller (the CLI) to follow progress: (done, total, message).
 progress_hook: ContextVar[ProgressHook | None] = ContextVar("progress_hook", default=None)
-
-#: Worker processes by default: one per core (this machine has 2).
-WORKERS = max(1, min(os.cpu_count() or 1, 4))
-
-
-@contextmanager
-def _pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
-    """A pool of fresh ("spawn") processes, or None for in-process work.
-
-    Spawned, not forked: the flow process runs threads (Prefect's), and forking a process
-    with threads can copy a held lock into the child. Each worker ends by itself if this
-    process dies (:func:`kehoach.io.processes.guard_worker`), ``kill -9`` included.
-    """
-    if workers <= 1:
-        yield None
-        return
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=guard_worker,
-        initargs=(os.getpid(),),
-    ) as pool:
-        yield pool
 
 
 def transient_io(_task: object, _run: object, state: State) -> bool:
@@ -135,20 +109,18 @@ def lint_drafts_task(folder: Path, plan: Plan, h: Hierarchy) -> LintReport:
     retry_delay_seconds=1,
     retry_condition_fn=transient_io,
 )
-def draft_subtrees_task(
-    job: SubtreeJob, h: Hierarchy, pool: ProcessPoolExecutor | None
-) -> BatchResult:
-    """Derive, render and write one batch of whole subtrees, in a worker process if any.
+def draft_subtrees_task(job: SubtreeJob, h: Hierarchy) -> BatchResult:
+    """Derive, render and write one batch of whole subtrees, wherever the task runner runs it
+    (``h`` is the batch's slice of the hierarchy: :func:`kehoach.cascade.partition.slice_for`).
 
     A batch an earlier run finished (its journal entry and drafts intact) is skipped.
     """
-    if pool is None:
-        return draft_subtrees(job, h)
-    return pool.submit(draft_subtrees, job, slice_for(h, job.roots)).result()
+    return draft_subtrees(job, h)
 
 
-def _draft(run: Run, workers: int, label: str) -> BatchResult:
-    """Write every draft of the run: the top in the flow, the batches in worker processes.
+def _draft(run: Run, workers: int, dask: str | None, label: str) -> BatchResult:
+    """Write every draft of the run: the top in the flow, the batches on the drafting task
+    runner (:mod:`flows.runners`), each batch a task run of its own.
 
     Progress goes to a Prefect progress artifact and to the in-process hook (the CLI's bar).
     """
@@ -174,16 +146,45 @@ def _draft(run: Run, workers: int, label: str) -> BatchResult:
         )
         advance(result, chunk[-1].unit.name)
         drafted = drafted + result
-    use_pool = workers > 1 and len(run.jobs) > 1
-    with _pool(workers if use_pool else 0) as pool:
+    if not run.jobs:
+        return drafted
+    # One batch gains nothing from other processes, and starting them costs seconds.
+    runner = drafting_runner(workers if len(run.jobs) > 1 else 1, dask)
+    get_run_logger().info("Drafting %d batches on %s", len(run.jobs), describe(runner))
+    with _started(runner):
+        # Not quoted (opaque): a batch's arguments are small, and Dask would take the quote,
+        # a tuple, for a task of its own.
         futures = [
-            draft_subtrees_task.submit(opaque(job), opaque(run.h), opaque(pool)) for job in run.jobs
+            runner.submit(draft_subtrees_task, {"job": job, "h": slice_for(run.h, job.roots)})
+            for job in run.jobs
         ]
         for future in futures:
             result = future.result()
             advance(result, result.entries[-1].unit_name if result.entries else "")
             drafted = drafted + result
     return drafted
+
+
+@contextmanager
+def _started(runner: TaskRunner[Any]) -> Iterator[None]:
+    """``runner`` started and shut down after; a Dask scheduler that cannot be reached is
+    one line naming its address, not a traceback from the network layer."""
+    address = getattr(runner, "address", None)
+    try:
+        runner.__enter__()
+        if address:
+            getattr(runner, "client")  # noqa: B009 (Dask's client connects now, not later)
+    except OSError as exc:
+        runner.__exit__(None, None, None)
+        raise KehoachError(
+            f"cannot reach the Dask scheduler at {address} ({exc}); start it with "
+            "`dask scheduler` and its workers with `dask worker ADDRESS`, or draft on this "
+            "machine (no --dask, KEHOACH_DASK_ADDRESS unset)"
+        ) from None
+    try:
+        yield
+    finally:
+        runner.__exit__(None, None, None)
 
 
 @flow(
@@ -225,6 +226,16 @@ def cascade_flow(
     workers: Annotated[
         int, form("Số tiến trình song song", "Số tiến trình soạn các lô cùng lúc (1 = tuần tự)")
     ] = WORKERS,
+    dask: Annotated[
+        Text,
+        form(
+            "Cụm Dask",
+            "Địa chỉ bộ lập lịch Dask (tcp://MÁY:8786) để soạn các lô trên nhiều máy. Để trống: "
+            "KEHOACH_DASK_ADDRESS, hoặc các tiến trình của máy này",
+            blank="",
+            examples=["tcp://10.0.0.5:8786"],
+        ),
+    ] = None,
     template: Annotated[
         FilePath,
         form("Mẫu DOCX", "Mẫu kế hoạch (docxtpl). Để trống: mẫu ke-hoach.docx mặc định", blank=""),
@@ -262,6 +273,9 @@ def cascade_flow(
             run from the UI's form must not draft a whole city by accident.
         batch_size: Units per task: whole subtrees of about this many units.
         workers: Processes drafting batches in parallel (1 = all in this process).
+        dask: A Dask scheduler's address (tcp://HOST:8786): the batches run on its cluster's
+            workers instead (:mod:`flows.runners`); empty = KEHOACH_DASK_ADDRESS, or this
+            machine's processes.
         template: The DOCX template (docxtpl); empty = the default ke-hoach.docx.
         signers: Who signs for each unit, a YAML or CSV file (unit id → authority, title,
             name); empty = as the hierarchy has them, with the names left blank.
@@ -301,7 +315,7 @@ def cascade_flow(
     with running(prepared, h) as run:
         if run.swept:
             logger.warning("Removed %d temporary files an interrupted run left", run.swept)
-        outcome = run.finish(_draft(run, workers, plan.name))
+        outcome = run.finish(_draft(run, workers, dask, plan.name))
         if lint:
             report = lint_drafts_task(prepared.folder, opaque(parent_plan), opaque(h))
             outcome = outcome.checked(report)

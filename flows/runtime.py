@@ -59,24 +59,28 @@ def healthy(api_url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def start_embedded_api() -> None:
-    """Start Prefect's embedded API now (once per process), or raise one clear ServerError.
+def start_embedded_api() -> str:
+    """Start Prefect's embedded API now (once per process) and return its URL, or raise one
+    clear ServerError.
 
     Prefect would start it on the first API call, deep inside a flow run, where a time-out
     surfaces as a 180-line traceback. The flows then use this same server (Prefect keeps one
-    per process).
+    per process); so do the drafting workers, given its URL (:func:`quiet_prefect`): a
+    process without one would start an embedded API of its own.
     """
     from prefect.server.api.server import SubprocessASGIServer
 
     timeout = PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
+    server = SubprocessASGIServer()
     try:
-        SubprocessASGIServer().start(timeout=timeout)
+        server.start(timeout=timeout)
     except RuntimeError:
         raise ServerError(
             f"the embedded Prefect API did not start within {timeout} s (the machine may be "
             "busy); run the command again, or start `kehoach server` in another terminal and "
             "set PREFECT_API_URL=http://127.0.0.1:4200/api"
         ) from None
+    return str(server.api_url)
 
 
 @contextmanager
@@ -108,9 +112,13 @@ def quiet_prefect(warn: Callable[[str], None] = print) -> Iterator[None]:
         lg.propagate = False
     try:
         with temporary_settings(settings):
-            if not PREFECT_API_URL.value():
-                start_embedded_api()
-            yield
+            if PREFECT_API_URL.value():
+                yield
+                return
+            # Worker processes (Prefect's process pool, Dask) inherit the settings: the URL
+            # sends them to this process's embedded API rather than to one of their own.
+            with temporary_settings({PREFECT_API_URL: start_embedded_api()}):
+                yield
     finally:
         for lg, propagate in zip(run_loggers, before, strict=True):
             lg.propagate = propagate

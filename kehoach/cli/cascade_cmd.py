@@ -29,9 +29,12 @@ def run_cascade(
     signers: Path | None = None,
     lint: bool = True,
     db: str | None = None,
+    workers: int | None = None,
+    dask: str | None = None,
 ) -> CascadeOutcome:
     """Run the cascade flow in this process with a Rich progress bar; print the summary."""
     from flows.cascade import cascade_flow, progress_hook
+    from flows.runners import WORKERS
     from flows.runtime import quiet_prefect
 
     with (
@@ -64,6 +67,8 @@ def run_cascade(
                 signers=signers,
                 lint=lint,
                 database_url=db,
+                workers=workers or WORKERS,
+                dask=dask,
             )
         finally:
             progress_hook.reset(token)
@@ -160,6 +165,18 @@ def cascade(
             "or data/kehoach.sqlite3, if it exists).",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Drafting processes on this machine (default: one per core)."),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            help="Draft the batches on a Dask cluster: its scheduler's address, "
+            "tcp://HOST:8786 (default: KEHOACH_DASK_ADDRESS, else this machine).",
+        ),
+    ] = None,
     server: Annotated[
         bool, typer.Option("--server", help="Run on the Prefect server (PREFECT_API_URL).")
     ] = False,
@@ -179,10 +196,14 @@ def cascade(
         params = {"plan": plan, "hierarchy": hierarchy, "out": out, "to_level": level_choice(to)}
         params |= {"start": start, "xac_nhan": not start}
         params |= {"template": template, "batch_size": batch_size}
-        params |= {"signers": signers, "lint": lint, "database_url": db}
+        params |= {"signers": signers, "lint": lint, "database_url": db, "dask": dask}
+        if workers:
+            params["workers"] = workers
         print_triggered("cascade/cascade", params, watch)
         return
-    run_cascade(plan, hierarchy, out, to, start, template, batch_size, signers, lint, db)
+    run_cascade(
+        plan, hierarchy, out, to, start, template, batch_size, signers, lint, db, workers, dask
+    )
 
 
 def print_triggered(deployment: str, parameters: dict[str, object], watch: bool) -> None:

@@ -1,0 +1,74 @@
+"""Which Prefect task runner drafts a cascade's batches: one machine, or a Dask cluster.
+
+A batch (whole subtrees, ~400 units) is CPU work: deriving plans, rendering and compressing
+DOCX. The flow hands its batches to a task runner Prefect knows, so every batch is a task run
+Prefect records, retries and cancels, wherever it runs:
+
+- :class:`~prefect.task_runners.ProcessPoolTaskRunner` by default, one process per core on
+  this machine (spawned: the flow process runs Prefect's threads, and a fork could copy a held
+  lock). Each worker exits by itself if the flow process dies, ``kill -9`` included
+  (:func:`kehoach.io.processes.guard_worker`).
+- :class:`~prefect_dask.DaskTaskRunner` when a Dask scheduler's address is given (``--dask
+  tcp://HOST:8786``, the flow's ``dask`` parameter or ``KEHOACH_DASK_ADDRESS``): the same tasks
+  then run on the cluster's workers, on as many machines as it has.
+- In-process (a thread pool of one) for ``workers=1``: tests and small runs without the cost of
+  starting processes.
+
+A Dask worker runs the task with the flow's Prefect settings (the API's address among them),
+so it must reach that API, and it writes the drafts into the flow's output folder: the README
+("Một cụm Dask") says what a cluster needs.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+
+from kehoach.io.errors import KehoachError
+from kehoach.io.processes import guard_worker
+
+#: The environment variable naming a Dask scheduler to draft on, when no address is passed.
+DASK_ADDRESS = "KEHOACH_DASK_ADDRESS"
+
+#: Drafting processes by default: one per core, at most four (a run is also bound by the disk).
+WORKERS = max(1, min(os.cpu_count() or 1, 4))
+
+
+def dask_address(given: str | None) -> str | None:
+    """The Dask scheduler to draft on: ``given``, else ``KEHOACH_DASK_ADDRESS``, else None."""
+    address = (given or os.environ.get(DASK_ADDRESS) or "").strip()
+    if not address:
+        return None
+    if "://" not in address:  # "10.0.0.5:8786", as `dask scheduler` prints it without scheme
+        address = f"tcp://{address}"
+    return address
+
+
+def drafting_runner(workers: int, dask: str | None = None) -> TaskRunner[Any]:
+    """The task runner for the drafting batches (see the module docstring); not started."""
+    address = dask_address(dask)
+    if address is not None:
+        from prefect_dask.task_runners import DaskTaskRunner
+
+        # A scheduler that does not answer is reported after 10 s, not Dask's 30.
+        return DaskTaskRunner(address=address, client_kwargs={"timeout": "10s"})
+    if workers < 1:
+        raise KehoachError(f"workers must be at least 1, not {workers}")
+    if workers == 1:
+        return ThreadPoolTaskRunner(max_workers=1)
+    return ProcessPoolTaskRunner(
+        max_workers=workers, initializer=guard_worker, initargs=(os.getpid(),)
+    )
+
+
+def describe(runner: TaskRunner[Any]) -> str:
+    """How the batches run, for the run's log: "2 processes", "Dask at tcp://…:8786"."""
+    address = getattr(runner, "address", None)
+    if address:
+        return f"Dask at {address}"
+    workers = getattr(runner, "_max_workers", None) or getattr(runner, "max_workers", 1)
+    if isinstance(runner, ProcessPoolTaskRunner):
+        return f"{workers} processes"
+    return "this process"
