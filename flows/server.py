@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -56,6 +57,14 @@ class ServerConfig(BaseModel):
         return f"http://{self.host}:{self.port}/api"
 
     @property
+    def reachable_api_url(self) -> str:
+        """The API's address as another machine (a worker, a browser) types it: this
+        machine's name when the server listens on every address (0.0.0.0, where ``api_url``
+        is only good here)."""
+        host = socket.gethostname() if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}/api"
+
+    @property
     def ui_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
@@ -66,7 +75,9 @@ class ServerConfig(BaseModel):
             {
                 "PREFECT_HOME": str((self.data / "prefect").resolve()),
                 "PREFECT_API_URL": self.api_url,
-                "PREFECT_UI_API_URL": self.api_url,
+                # A browser on another machine cannot reach 0.0.0.0: the UI gets this
+                # machine's name there (the same address as api_url otherwise).
+                "PREFECT_UI_API_URL": self.reachable_api_url,
                 "PREFECT_SERVER_API_HOST": self.host,
                 "PREFECT_SERVER_API_PORT": str(self.port),
                 "PREFECT_SERVER_ANALYTICS_ENABLED": "false",

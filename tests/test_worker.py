@@ -23,8 +23,6 @@ from docx import Document
 
 from tests.conftest import EXAMPLES, REPO, api_call, api_post, free_port, plan_dir, poll
 
-pytestmark = [pytest.mark.slow, pytest.mark.server]
-
 POOL = "kehoach-test"
 PLAN = EXAMPLES / "hoang-mai-67-kh-ubnd.yaml"
 WANTED = {"cascade", "rollup-nd09", "reminders-weekly", "report", "issue-plan", "import-plan"}
@@ -79,6 +77,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], Path]]:
         _stop(process)
 
 
+@pytest.mark.slow
+@pytest.mark.server
 def test_a_cascade_deployment_runs_through_a_process_worker(
     server: tuple[str, dict[str, str], Path], tmp_path: Path
 ) -> None:
@@ -87,6 +87,11 @@ def test_a_cascade_deployment_runs_through_a_process_worker(
         assert json.loads(response.read())["type"] == "process"
     # What the operator is told to run on the other machines (printed once all are registered).
     poll(lambda: f"prefect worker start --pool {POOL}" in log.read_text("utf-8"), timeout=60)
+
+    with urllib.request.urlopen(f"{api}/deployments/{ids['cascade']}", timeout=10) as response:
+        deployment = json.loads(response.read())
+    assert deployment["entrypoint"] == "flows/cascade.py:cascade_flow"
+    assert deployment["job_variables"]["working_dir"] == str(REPO)  # the checkout, not a tmp dir
 
     out = tmp_path / "shared-out"
     created = api_call(
@@ -135,3 +140,18 @@ def test_a_cascade_deployment_runs_through_a_process_worker(
     text = "\n".join(p.text for p in Document(str(folder / ward["path"])).paragraphs)
     assert "Yên Sở" in text
     assert not (elsewhere / "out").exists()  # relative paths were the checkout's, not here
+
+
+def test_beyond_this_machine_workers_and_the_ui_are_told_this_machines_name(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """On 0.0.0.0 the API's own address is no use elsewhere: other machines get the name."""
+    from flows.server import AUTH_SETTING, ServerConfig
+
+    monkeypatch.setenv(AUTH_SETTING, "admin:mat-khau")
+    monkeypatch.setattr("socket.gethostname", lambda: "may-chu")
+    everywhere = ServerConfig(host="0.0.0.0", port=4200, data=tmp_path)
+    assert everywhere.reachable_api_url == "http://may-chu:4200/api"
+    assert everywhere.environment()["PREFECT_UI_API_URL"] == "http://may-chu:4200/api"
+    here = ServerConfig(port=4321, data=tmp_path)
+    assert here.environment()["PREFECT_UI_API_URL"] == here.api_url == here.reachable_api_url

@@ -82,10 +82,12 @@ def server(
             from flows.server import deploy_to_pool
 
             names = deploy_to_pool(plan, hierarchy, out, work_pool, api_url=config.api_url)
+            auth = "" if config.local else "PREFECT_API_AUTH_STRING=user:password "
             console.print(
                 f"Deployments in work pool [bold]{work_pool}[/]: {', '.join(names)}; on each "
-                f"machine that runs them: PREFECT_API_URL={config.api_url} "
-                f"prefect worker start --pool {work_pool} (Ctrl-C stops the server)",
+                f"machine that runs them: {auth}"
+                f"PREFECT_API_URL={config.reachable_api_url} "
+                f".venv/bin/prefect worker start --pool {work_pool} (Ctrl-C stops the server)",
                 highlight=False,
             )
             process.wait()
