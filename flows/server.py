@@ -141,8 +141,10 @@ def prefect_database(url: str, timeout: float = 10.0) -> str:
         )
     asynchronous = parsed.set(drivername="postgresql+asyncpg")
     shown = asynchronous.render_as_string(hide_password=True)
+    # Prefect passes this one as a server setting, not a keyword of asyncpg's connect.
+    probe = asynchronous.difference_update_query(["default_transaction_isolation"])
     try:
-        asyncio.run(_connect(asynchronous, timeout))
+        asyncio.run(_connect(probe, timeout))
     except Exception as exc:  # asyncpg's errors share no base class with OSError
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
         raise ServerError(f"Prefect's database {shown} does not answer: {reason[0]}") from None
