@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Start a throwaway PostgreSQL for the store's tests (tests/test_store.py reads
-# KEHOACH_TEST_POSTGRES_URL); stopped by the caller's trap. Debian's package, a private data
-# folder and port on 127.0.0.1 only. Without root or apt, the PostgreSQL test skips.
+# Start a throwaway PostgreSQL for the store's tests and Prefect's server (tests/test_store.py,
+# tests/test_server_postgres.py read KEHOACH_TEST_POSTGRES_URL); stopped by the caller's trap.
+# Debian's package, a private data folder and port on 127.0.0.1 only. Without root or apt, the
+# PostgreSQL tests skip. Locally, as root: `KEHOACH_PG_PORT=54351 bash .ci/postgres.sh` prints
+# its data folder; then KEHOACH_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:54351/postgres
 set -euo pipefail
 PORT=${KEHOACH_PG_PORT:-54329}
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then

@@ -41,14 +41,22 @@ def server(
             help="PostgreSQL URL for Prefect's own database (default: SQLite under --data)."
         ),
     ] = None,
+    work_pool: Annotated[
+        str | None,
+        typer.Option(
+            help="Register the deployments with this process work pool (created if missing) "
+            "instead of serving them here; `prefect worker start --pool NAME` runs them."
+        ),
+    ] = None,
 ) -> None:
     """Start the operator setup: a Prefect server with its UI, and the deployments served.
 
     Ctrl-C stops both; the server's database stays under --data, schedules stay active.
     """
-    from flows.server import ServerConfig, start_portal, start_server, stop
+    from flows.server import ServerConfig, prefect_database, start_portal, start_server, stop
 
-    config = ServerConfig(host=host, port=port, data=data, database_url=prefect_db)
+    database_url = prefect_database(prefect_db) if prefect_db else None
+    config = ServerConfig(host=host, port=port, data=data, database_url=database_url)
     config.environment()  # beyond 127.0.0.1 without Prefect's basic auth: refused here
     # A service manager stops us with SIGTERM: turn it into an exit so the server stops too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -67,7 +75,23 @@ def server(
                 f"[bold]http://{host}:{portal_port}[/], log {portal_log}",
                 highlight=False,
             )
-        if serve:
+        if serve and work_pool:
+            os.environ.update(
+                {k: v for k, v in config.environment().items() if k.startswith("PREFECT_")}
+            )
+            from flows.server import deploy_to_pool
+
+            names = deploy_to_pool(plan, hierarchy, out, work_pool, api_url=config.api_url)
+            auth = "" if config.local else "PREFECT_API_AUTH_STRING=user:password "
+            console.print(
+                f"Deployments in work pool [bold]{work_pool}[/]: {', '.join(names)}; on each "
+                f"machine that runs them: {auth}"
+                f"PREFECT_API_URL={config.reachable_api_url} "
+                f".venv/bin/prefect worker start --pool {work_pool} (Ctrl-C stops the server)",
+                highlight=False,
+            )
+            process.wait()
+        elif serve:
             os.environ.update(
                 {k: v for k, v in config.environment().items() if k.startswith("PREFECT_")}
             )
