@@ -9,6 +9,7 @@ batch (plus an in-process callback the CLI uses for its Rich bar), and the run's
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,6 +26,7 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
+from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows.form import (
@@ -38,7 +40,7 @@ from flows.form import (
     Text,
     form,
 )
-from flows.runners import WORKERS, describe, drafting_runner
+from flows.runners import WORKERS, describe, drafting_runner, slots
 from flows.runtime import artifact_key, one_line_errors, opaque, run_name
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
@@ -152,17 +154,31 @@ def _draft(run: Run, workers: int, dask: str | None, label: str) -> BatchResult:
     runner = drafting_runner(workers if len(run.jobs) > 1 else 1, dask)
     get_run_logger().info("Drafting %d batches on %s", len(run.jobs), describe(runner))
     with _started(runner):
-        # Not quoted (opaque): a batch's arguments are small, and Dask would take the quote,
-        # a tuple, for a task of its own.
-        futures = [
-            runner.submit(draft_subtrees_task, {"job": job, "h": slice_for(run.h, job.roots)})
-            for job in run.jobs
-        ]
-        for future in futures:
-            result = future.result()
-            advance(result, result.entries[-1].unit_name if result.entries else "")
-            drafted = drafted + result
+        # A few batches per worker in flight, not all of them: each submitted batch waits
+        # pickled (its slice of the hierarchy, its parents' plans) until a worker takes it,
+        # and 160 national batches at once would hold them all in the flow's memory.
+        window = 2 * slots(runner, workers)
+        in_flight: deque[PrefectFuture[BatchResult]] = deque()
+        for job in run.jobs:
+            if len(in_flight) >= window:
+                drafted = drafted + _collect(in_flight.popleft(), advance)
+            # Not quoted (opaque): a batch's arguments are small, and Dask would take the
+            # quote, a tuple, for a task of its own.
+            in_flight.append(
+                runner.submit(draft_subtrees_task, {"job": job, "h": slice_for(run.h, job.roots)})
+            )
+        while in_flight:
+            drafted = drafted + _collect(in_flight.popleft(), advance)
     return drafted
+
+
+def _collect(
+    future: PrefectFuture[BatchResult], advance: Callable[[BatchResult, str], None]
+) -> BatchResult:
+    """The batch's result, once it is done, counted in the progress."""
+    result = future.result()
+    advance(result, result.entries[-1].unit_name if result.entries else "")
+    return result
 
 
 @contextmanager

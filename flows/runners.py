@@ -63,6 +63,15 @@ def drafting_runner(workers: int, dask: str | None = None) -> TaskRunner[Any]:
     )
 
 
+def slots(runner: TaskRunner[Any], workers: int) -> int:
+    """How many batches ``runner`` (started) drafts at once: a Dask cluster's threads, else
+    ``workers``."""
+    client = getattr(runner, "_client", None)  # a started DaskTaskRunner's connection
+    if client is not None:
+        return max(1, int(sum(client.nthreads().values())))
+    return max(1, workers)
+
+
 def describe(runner: TaskRunner[Any]) -> str:
     """How the batches run, for the run's log: "2 processes", "Dask at tcp://…:8786"."""
     address = getattr(runner, "address", None)
