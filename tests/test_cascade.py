@@ -14,7 +14,7 @@ from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from hierarchy.units import Level, UnitKind, committee_defaults
 from kehoach.cascade.rules import CascadeError, CascadeSettings, Draft, coverage
-from kehoach.cascade.walk import cascade
+from kehoach.cascade.walk import cascade, check_assignments
 from kehoach.plan.deadline import Deadline
 from kehoach.plan.markers import plain
 from kehoach.plan.model import Assignee, Issuer, Plan, Task, load_plan
@@ -138,6 +138,22 @@ units:
         match=r"unit 00340: task 2 .*role 'van-hoa-thong-tin'.*Phường Yên Sở \(00340\) has none",
     ):
         list(cascade(plan, h))
+
+
+def test_the_check_before_writing_finds_one_ward_without_a_role_among_thousands(
+    hanoi: Hierarchy,
+) -> None:
+    """Wards alike are checked once (check_assignments): one ward unlike the rest, deep in
+    the city, must still be found, and named."""
+    plan = load_plan(EXAMPLES / "ha-noi-145-kh-ubnd.yaml")
+    admin = [u for u in hanoi if not u.is_department]
+    assert check_assignments(plan, hanoi, CascadeSettings()) == len(admin) - 1  # the city
+    ward = [u for u in admin if u.level is Level.XA][400]
+    gone = next(d for d in hanoi.departments(ward.id) if "van-hoa-thong-tin" in d.roles)
+    units = [u for u in hanoi if u.id != gone.id]
+    broken = Hierarchy.from_units(units, source="broken")
+    with pytest.raises(CascadeError, match=rf"{ward.name} \({ward.id}\) has none"):
+        check_assignments(plan, broken, CascadeSettings())
 
 
 def test_coverage_reports_tasks_for_levels_that_do_not_exist(hoang_mai_67: Plan) -> None:

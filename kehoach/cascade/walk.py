@@ -13,11 +13,11 @@ level-by-level walk gives (both follow the data's order of children).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
 from hierarchy.graph import Hierarchy
-from hierarchy.units import Unit
+from hierarchy.units import Level, Unit
 from kehoach.cascade.issued import IssuedPlan, derived_from
 from kehoach.cascade.rules import (
     CascadeError,
@@ -132,18 +132,48 @@ def check_assignments(
     A cascade runs this before it writes anything, so a hierarchy that cannot carry the plan
     fails with one error and no half-written folder. It derives only the annexes of
     administrative units (the one step that resolves roles), through the same walk and rules
-    the drafts use: about 15 % of the cost of deriving whole plans. Returns how many units
-    were checked.
+    the drafts use, and each *shape* of unit once: whether a task finds its department
+    depends on the tasks, the unit's level, the levels below it, whether it has committees
+    below and its departments' roles, never on names. Units of one shape under parents of one
+    shape (most wards of a province) are checked by the first of them, which is also the one
+    the error would name. Returns how many units were checked.
     """
     root, resolved, _ = _top(plan, h)
     in_scope = admits(scope_ids, settings)
+    below = _levels_below_each(h, root.id)
+    by_shape: dict[Hashable, tuple[Task, ...]] = {}
+    Carry = tuple[tuple[Task, ...], Hashable]
 
-    def step(tasks: tuple[Task, ...], parent: Unit, unit: Unit) -> tuple[None, tuple[Task, ...]]:
-        return None, derive_tasks(tasks, parent, unit, h, settings)
+    def step(carry: Carry, parent: Unit, unit: Unit) -> tuple[None, Carry]:
+        tasks, parent_shape = carry
+        shape = (
+            parent_shape,
+            unit.level,
+            below[unit.id],
+            bool(h.admin_children(unit.id)),
+            tuple(d.roles for d in h.departments(unit.id)),
+        )
+        if shape not in by_shape:
+            by_shape[shape] = derive_tasks(tasks, parent, unit, h, settings)
+        return None, (by_shape[shape], shape)
 
-    starts = [(root, resolved.tasks, c) for c in h.admin_children(root.id) if in_scope(c)]
+    top: Carry = (resolved.tasks, root.level)
+    starts = [(root, top, c) for c in h.admin_children(root.id) if in_scope(c)]
     admin = walk(h, starts, step, lambda u: not u.is_department and in_scope(u))
     return sum(1 for _ in admin)
+
+
+def _levels_below_each(h: Hierarchy, root: str) -> dict[str, frozenset[Level]]:
+    """For every unit below ``root``, the levels of the units below it, in one bottom-up pass."""
+    out: dict[str, frozenset[Level]] = {}
+    for level in reversed(h.levels(root)):
+        for unit in level:
+            found: set[Level] = set()
+            for child in h.children(unit.id):
+                found.add(child.level)
+                found |= out[child.id]
+            out[unit.id] = frozenset(found)
+    return out
 
 
 def cascade(
