@@ -10,7 +10,9 @@ flat however many units there are. A batch an earlier run finished is skipped
 from __future__ import annotations
 
 import hashlib
+import os
 import resource
+import socket
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -152,8 +154,9 @@ def draft_subtrees(job: SubtreeJob, h: Hierarchy) -> BatchResult:
         starts.append((h.unit(unit.parent), job.parent_plans[unit.parent], unit))
     drafts = drafts_below(h, starts, job.settings, admits(job.scope, job.settings), job.issued)
     result = write_drafts(drafts, h, job.folder, job.template, job.recorded)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-    result = result.model_copy(update={"peak_mb": round(peak, 1)})
+    peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # kB on Linux
+    where = f"{socket.gethostname()}:{os.getpid()}"
+    result = result.model_copy(update={"peak_mb": peak, "peaks": {where: peak}})
     if key is None:
         return result
     journal(job.folder, key, result)

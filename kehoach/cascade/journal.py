@@ -33,6 +33,7 @@ class BatchResult(BaseModel):
     kept: int = 0  # drafts edited by hand since the product wrote them, left as they are
     skipped: int = 0  # drafts of batches a previous run had finished
     peak_mb: float = 0.0  # the peak memory of the process that drafted it
+    peaks: dict[str, float] = {}  # "host:pid" → peak MB, of every process that drafted
     journal_keys: list[str] = []  # the journal entries of the batches
 
     def __add__(self, other: BatchResult) -> BatchResult:
@@ -42,6 +43,10 @@ class BatchResult(BaseModel):
             kept=self.kept + other.kept,
             skipped=self.skipped + other.skipped,
             peak_mb=max(self.peak_mb, other.peak_mb),
+            peaks={
+                k: max(self.peaks.get(k, 0.0), other.peaks.get(k, 0.0))
+                for k in self.peaks.keys() | other.peaks.keys()
+            },
             journal_keys=self.journal_keys + other.journal_keys,
         )
 

@@ -146,6 +146,7 @@ class CascadeOutcome(BaseModel):
     resumed: int = 0  # drafts of batches an earlier (crashed or identical) run had finished
     swept: int = 0  # temporary files a killed run had left, removed
     worker_peak_mb: float = 0.0
+    worker_peaks_mb: dict[str, float] = {}  # "host:pid" → peak MB of each drafting process
     seconds: float = 0.0
     issued: list[str] = []  # "67/KH-UBND (008)": plans units issued, drafted below from them
     from_issued: int = 0  # drafts of this run derived from a plan a unit issued
@@ -227,6 +228,7 @@ class Run:
             resumed=drafted.skipped,
             swept=self.swept,
             worker_peak_mb=drafted.peak_mb,
+            worker_peaks_mb=drafted.peaks,
             issued=[f"{i.number} ({u})" for u, i in sorted(p.issued.items())],
             from_issued=sum(
                 1 for e in current.values() if e.derived_from and e.derived_from.sha256
