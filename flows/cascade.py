@@ -25,10 +25,10 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
-from prefect.client.schemas.objects import State
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from flows.drafting import draft_subtrees_task, transient_io
 from flows.form import (
     ALL_LEVELS,
     DATABASE,
@@ -44,7 +44,7 @@ from flows.runners import WORKERS, describe, drafting_runner, slots
 from flows.runtime import artifact_key, one_line_errors, opaque, run_name
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
-from kehoach.cascade.drafting import SubtreeJob, draft_subtrees, write_drafts
+from kehoach.cascade.drafting import write_drafts
 from kehoach.cascade.issued import IssuedPlan
 from kehoach.cascade.journal import BatchResult
 from kehoach.cascade.lint import lint_folder
@@ -54,7 +54,6 @@ from kehoach.cascade.partition import slice_for
 from kehoach.cascade.rules import CascadeSettings, Draft, issuer_unit
 from kehoach.cascade.run import CascadeOutcome, Run, prepare, running
 from kehoach.io.errors import KehoachError
-from kehoach.io.writing import OutputError
 from kehoach.plan.markers import plain
 from kehoach.plan.model import Plan, load_plan
 from kehoach.status.rollup import level_label
@@ -63,13 +62,6 @@ from kehoach.status.store.db import stored_issued_plans
 ProgressHook = Callable[[int, int, str], None]
 #: Set by an in-process caller (the CLI) to follow progress: (done, total, message).
 progress_hook: ContextVar[ProgressHook | None] = ContextVar("progress_hook", default=None)
-
-
-def transient_io(_task: object, _run: object, state: State) -> bool:
-    """Retry a task only when the disk hiccupped (EIO, EAGAIN …), never on bad input or a
-    refusal that would recur (read-only, no space): those fail at once with their message."""
-    exc = state.data
-    return isinstance(exc, OutputError) and exc.transient
 
 
 # Writes are idempotent, so a task that hit a transient I/O error is simply run again.
@@ -101,23 +93,6 @@ def read_issued_task(database_url: str | None, key: str, hierarchy: str) -> dict
 def lint_drafts_task(folder: Path, plan: Plan, h: Hierarchy) -> LintReport:
     """Read every draft of the plan folder back and check it (:mod:`kehoach.cascade.lint`)."""
     return lint_folder(folder, plan=plan, hierarchy=h)
-
-
-# Writes are idempotent, so a task that hit a transient I/O error is simply run again.
-@task(
-    name="draft-subtrees",
-    cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=1,
-    retry_condition_fn=transient_io,
-)
-def draft_subtrees_task(job: SubtreeJob, h: Hierarchy) -> BatchResult:
-    """Derive, render and write one batch of whole subtrees, wherever the task runner runs it
-    (``h`` is the batch's slice of the hierarchy: :func:`kehoach.cascade.partition.slice_for`).
-
-    A batch an earlier run finished (its journal entry and drafts intact) is skipped.
-    """
-    return draft_subtrees(job, h)
 
 
 def _draft(run: Run, workers: int, dask: str | None, label: str) -> BatchResult:

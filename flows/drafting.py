@@ -1,0 +1,42 @@
+"""The task a drafting worker runs: one batch of whole subtrees, derived, rendered, written.
+
+A module of its own because every worker process imports the module of the task it runs
+(Prefect's process pool and Dask send the task by reference): importing only what drafting
+needs, and not the flow's other imports (the status store with SQLAlchemy and alembic, the
+draft checker, the artifacts), keeps each worker ~35 MB smaller and quicker to start.
+"""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
+
+from hierarchy.graph import Hierarchy
+from kehoach.cascade.drafting import SubtreeJob, draft_subtrees
+from kehoach.cascade.journal import BatchResult
+from kehoach.io.writing import OutputError
+
+
+def transient_io(_task: object, _run: object, state: State) -> bool:
+    """Retry a task only when the disk hiccupped (EIO, EAGAIN …), never on bad input or a
+    refusal that would recur (read-only, no space): those fail at once with their message."""
+    exc = state.data
+    return isinstance(exc, OutputError) and exc.transient
+
+
+# Writes are idempotent, so a task that hit a transient I/O error is simply run again.
+@task(
+    name="draft-subtrees",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=transient_io,
+)
+def draft_subtrees_task(job: SubtreeJob, h: Hierarchy) -> BatchResult:
+    """Derive, render and write one batch of whole subtrees, wherever the task runner runs it
+    (``h`` is the batch's slice of the hierarchy: :func:`kehoach.cascade.partition.slice_for`).
+
+    A batch an earlier run finished (its journal entry and drafts intact) is skipped.
+    """
+    return draft_subtrees(job, h)
