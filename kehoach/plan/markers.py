@@ -24,6 +24,7 @@ it where a unit has no committees below.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -94,6 +95,10 @@ def _escape(words: str) -> str:
     return re.sub(r"([{}|\\])", r"\\\1", words)
 
 
+# plain() and problem() are pure and called for every text of every plan a cascade derives
+# (each Plan checks its markers when built); most texts repeat from unit to unit ("Bộ phận
+# Văn hóa …", the task titles), so their results are kept.
+@lru_cache(maxsize=1 << 16)
 def plain(text: str) -> str:
     """The text as printed: every marker replaced by its words."""
     return MARKER.sub(lambda m: _words(m.group(3)), text)
@@ -105,6 +110,7 @@ def markers(text: str) -> Iterator[tuple[str, str | None, str]]:
         yield m.group(1), m.group(2), _words(m.group(3))
 
 
+@lru_cache(maxsize=1 << 16)
 def problem(text: str) -> str | None:
     """Why a text's markers are wrong, if they are: an unknown key, a missing argument, or a
     brace that opens a marker and never closes it."""
