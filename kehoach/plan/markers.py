@@ -24,9 +24,9 @@ it where a unit has no committees below.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kehoach.plan.wording import upper_first
 
