@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -150,10 +152,25 @@ IN_PROCESS_PREFECT = {
 }
 
 
+def _spawned_workers_skip_the_cli() -> None:
+    """Name this process's main module ``kehoach.__main__`` (``python -m kehoach``).
+
+    Drafting workers are spawned (Prefect's process pool), and a spawned process first runs
+    its parent's main script again, here the ``kehoach`` script, importing the whole command
+    line (Typer, Rich, every command's imports: ~30 MB and seconds per worker) before its
+    first batch. Python skips that for a main module named ``<package>.__main__``, which
+    runs only when asked to; the worker then imports just the task's module.
+    """
+    here = sys.modules.get("__main__")
+    if here is not None and getattr(here, "__spec__", None) is None:
+        here.__spec__ = importlib.util.find_spec("kehoach.__main__")
+
+
 def main() -> None:
     """The ``kehoach`` command. What it starts (drafting workers, Prefect's embedded API, a
     server) ends with it, however it ends (:func:`kehoach.io.processes.reap_on_exit`)."""
     reap_on_exit()
+    _spawned_workers_skip_the_cli()
     for key, value in IN_PROCESS_PREFECT.items():
         os.environ.setdefault(key, value)
     app()

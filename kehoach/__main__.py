@@ -1,0 +1,6 @@
+"""``python -m kehoach``: the same command as ``kehoach``."""
+
+from kehoach.cli import main
+
+if __name__ == "__main__":
+    main()
