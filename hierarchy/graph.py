@@ -11,12 +11,17 @@ import difflib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from pydantic import BaseModel, ConfigDict
 
 from hierarchy.units import Level, Unit, UnitKind, accent_free_key, name_key, nfc
 from kehoach.io.errors import HierarchyError
+
+if TYPE_CHECKING:
+    # Imported where a graph is built: networkx takes longer to import than a national
+    # hierarchy takes to load, and reading a hierarchy never needs it.
+    import networkx as nx
 
 _ADMIN_ORDER = {Level.TRUNG_UONG: 0, Level.TINH: 1, Level.HUYEN: 2, Level.XA: 3}
 
@@ -145,6 +150,8 @@ class Hierarchy:
         """The tree as a networkx DiGraph, parent → child, each node's unit as its ``unit``
         attribute. Built on first use (two threads may both build it; the last is kept)."""
         if self._graph is None:
+            import networkx as nx
+
             graph: nx.DiGraph = nx.DiGraph()
             graph.add_nodes_from((uid, {"unit": u}) for uid, u in self._units.items())
             graph.add_edges_from((p, c.id) for p, below in self._kids.items() for c in below)
@@ -237,6 +244,8 @@ class Hierarchy:
                 raise HierarchyError("the hierarchy has no units")
             # Every unit has a parent, so there is a loop: the graph names the one it finds
             # first (only on this error path is the graph worth building).
+            import networkx as nx
+
             graph: nx.DiGraph = nx.DiGraph()
             graph.add_nodes_from(units)
             graph.add_edges_from((p, u.id) for p, below in kids.items() for u in below)
