@@ -245,14 +245,14 @@ class _Dates:
     def __init__(self, period: Period) -> None:
         self.period = period
         self._end = period.end
-        self._due: dict[int, dt.date] = {}
+        self.dues: dict[int, dt.date] = {}  # id(deadline) → due: what due() has worked out
         self._targets: dict[tuple[int, str], int] = {}
 
     def due(self, task: Task) -> dt.date:
         d = task.deadline
-        known = self._due.get(id(d))  # the plans hold every deadline: ids stay theirs
+        known = self.dues.get(id(d))  # the plans hold every deadline: ids stay theirs
         if known is None:
-            known = self._due[id(d)] = (
+            known = self.dues[id(d)] = (
                 self._end if d.recurrence is not None or d.due is None else d.due
             )
         return known
@@ -285,10 +285,11 @@ def _own_row(
     on_time = late = open_on_time = open_overdue = 0
     quotas: _Quotas = {}
     tasks, issuing = _read_tasks(unit, plan, department_ids)
+    dues, done = dates.dues, TaskState.HOAN_THANH
     for task in tasks:
-        due = dates.due(task)
+        due = dues.get(id(task.deadline)) or dates.due(task)
         status = statuses.get(task.id)
-        if status is not None and status.state is TaskState.HOAN_THANH:
+        if status is not None and status.state is done:
             if (status.done_on or due) <= due:
                 on_time += 1
             else:
