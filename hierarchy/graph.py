@@ -1,4 +1,4 @@
-"""The hierarchy: a validated tree of units on a networkx DiGraph, parent → child.
+"""The hierarchy: a validated tree of units, parent → child (a networkx DiGraph on demand).
 
 Nothing here knows how many levels there are. A hierarchy is valid when it has one root, no
 cycles, unique ids, every parent present, administrative units strictly below their parent's

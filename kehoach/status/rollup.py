@@ -471,10 +471,18 @@ def _roll_up(
     statuses = latest_statuses(snapshot, plans, period)
     issues = {i.unit_id: i for i in snapshot.issues}
     reported = set(snapshot.reported)
-    units = [u for level in h.levels(root) for u in level if u.id in plans]
-    index = {u.id: i for i, u in enumerate(units)}
-    # Where each unit's subtree is added: its parent, when that is in the roll-up too.
-    up = [-1 if u.id == root else index.get(u.parent or "", -1) for u in units]
+    units: list[Unit] = []
+    index: dict[str, int] = {}
+    # Where each unit's subtree is added: its parent, when that is in the roll-up too (a
+    # parent comes before its children, so its index is known by then).
+    up: list[int] = []
+    for level in h.levels(root):
+        for u in level:
+            uid = u.id
+            if uid in plans:
+                up.append(-1 if uid == root else index.get(u.parent or "", -1))
+                index[uid] = len(units)
+                units.append(u)
     dates = _Dates(period)
     no_statuses: dict[str, TaskStatus] = {}
     own_rows: list[list[int]] = []
