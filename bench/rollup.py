@@ -7,6 +7,10 @@ one status per task a unit reports on (≈10 per unit), and times the roll-up's 
 (``kehoach.rollup.roll_up``) against a baseline measured in the same run: one plain pass over
 the same statuses counting done tasks per unit and summing up the tree — the least work any
 roll-up must do. Not a test; figures are ratios on this machine.
+
+Also reported: loading the hierarchy (``load_s``, part of ``setup_s``) and the process's peak
+resident memory once it is loaded (``load_peak_mb``, imports included), with the load's time
+as a ratio to the same baseline, so runs on a shared machine compare.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import datetime as dt
 import json
 import os
 import random
+import resource
 import sys
 import time
 from pathlib import Path
@@ -40,6 +45,8 @@ def main() -> None:
 
     t = time.perf_counter()
     h = load_hierarchy(args.source)
+    load = time.perf_counter() - t
+    load_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     base = load_plan(REPO / "examples" / "ha-noi-145-kh-ubnd.yaml")
     issuer = {**base.issuer.model_dump(), "unit_id": h.root_id}
     plan = Plan.model_validate({**base.model_dump(), "issuer": issuer})
@@ -95,19 +102,24 @@ def main() -> None:
         "source": args.source,
         "units": len(plans),
         "statuses": len(statuses),
+        "load_s": round(load, 2),
+        "load_peak_mb": round(load_peak_mb),
         "setup_s": round(setup, 1),
         "baseline_s": round(baseline, 3),
         "rollup_compute_s": round(compute, 3),
         "ratio_rollup_over_baseline": round(compute / baseline, 1),
+        "ratio_load_over_baseline": round(load / baseline, 1),
         "cpus": os.cpu_count(),
     }
     if args.json:
         print(json.dumps(out, indent=2))
         return
     print(f"{args.source}: {out['units']} units, {out['statuses']} statuses, set-up {setup:.1f} s")
+    print(f"  load of the hierarchy: {load:6.2f} s, peak memory then {load_peak_mb:.0f} MB")
     print(f"  baseline (one pass, done counts up the tree): {baseline:6.3f} s")
     print(f"  roll-up compute (all figures, own + subtree): {compute:6.3f} s")
     print(f"  ratio roll-up / baseline: {out['ratio_rollup_over_baseline']}")
+    print(f"  ratio load / baseline: {out['ratio_load_over_baseline']}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hierarchy.units import ROLE_PATTERN, IssuingBody, Level, Signer, Unit, UnitKind, upper_vi
+from hierarchy.units import (
+    ROLE_PATTERN,
+    IssuingBody,
+    Level,
+    Signer,
+    Unit,
+    UnitKind,
+    build_unit,
+    upper_vi,
+)
 from kehoach.io.errors import HierarchyError
 from kehoach.io.reading import describe_validation_error, load_yaml, strip_lines
 
@@ -110,42 +119,76 @@ def department(parent: Unit, rule: DepartmentRule) -> Unit:
     Each part is valid on its own, but together they may not be: a 60-character unit id
     plus ``-van-phong`` is longer than an id may be. That is refused as the unit's error.
     """
-    try:
-        return _department(parent, rule)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        raise HierarchyError(
-            f"the department {rule.slug!r} generated for unit {parent.id} ({parent.name}) "
-            f"is invalid: {field}: {err['msg']}",
-            where=f"unit {parent.id}",
-        ) from None
+    return _Departments().of(parent, rule)
 
 
-def _department(parent: Unit, rule: DepartmentRule) -> Unit:
-    name = rule.name.replace("{unit}", parent.name)
-    return Unit(
-        id=f"{parent.id}-{rule.slug}",
-        name=name,
-        kind=rule.kind,
-        parent=parent.id,
-        place=parent.place,
-        issuing_body=IssuingBody(
-            superior=f"UBND {upper_vi(parent.name)}"
-            if parent.level is not Level.TRUNG_UONG
-            else None,
-            lines=(upper_vi(name),),
-        ),
-        signer=Signer(title=rule.title),
-        symbol=rule.symbol,
-        roles=rule.roles,
-    )
+_BODY_FIELDS = set(IssuingBody.model_fields)  # shared, as in hierarchy.units.build_unit
+
+
+class _Departments:
+    """Builds departments, sharing what repeats between them.
+
+    A national hierarchy has 55k departments from a few dozen rules: the same names ("Bộ
+    phận Một cửa"), signers and superior lines thousands of times. Each distinct one is
+    made once and shared (all are immutable), which keeps a loaded hierarchy small and
+    skips re-normalising the same text.
+    """
+
+    def __init__(self) -> None:
+        self._upper: dict[str, str] = {}
+        self._signers: dict[str, Signer] = {}
+        self._superior: dict[str, str | None] = {}
+
+    def upper(self, text: str) -> str:
+        known = self._upper.get(text)
+        if known is None:
+            known = self._upper[text] = upper_vi(text)
+        return known
+
+    def of(self, parent: Unit, rule: DepartmentRule) -> Unit:
+        try:
+            return self._build(parent, rule)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"])
+            raise HierarchyError(
+                f"the department {rule.slug!r} generated for unit {parent.id} ({parent.name}) "
+                f"is invalid: {field}: {err['msg']}",
+                where=f"unit {parent.id}",
+            ) from None
+
+    def _build(self, parent: Unit, rule: DepartmentRule) -> Unit:
+        name = rule.name.replace("{unit}", parent.name)
+        if parent.id in self._superior:
+            superior = self._superior[parent.id]
+        else:
+            superior = self._superior[parent.id] = (
+                f"UBND {self.upper(parent.name)}" if parent.level is not Level.TRUNG_UONG else None
+            )
+        signer = self._signers.get(rule.title)
+        if signer is None:
+            signer = self._signers[rule.title] = Signer(title=rule.title)
+        return build_unit(
+            id=f"{parent.id}-{rule.slug}",
+            name=name,
+            kind=rule.kind,
+            parent=parent.id,
+            place=parent.place,
+            # Both lines are ours (a Unit's name, upper-cased): constructed, not validated.
+            issuing_body=IssuingBody.model_construct(
+                _BODY_FIELDS, superior=superior, lines=(self.upper(name),)
+            ),
+            signer=signer,
+            symbol=rule.symbol,
+            roles=rule.roles,
+        )
 
 
 def generate_departments(units: Iterable[Unit], rule_set: RuleSet) -> list[Unit]:
     """The departments of every administrative unit in ``units``, in unit order."""
+    made = _Departments()
     return [
-        department(unit, rule)
+        made.of(unit, rule)
         for unit in units
         if not unit.is_department
         for rule in rule_set.rules_for(unit)

@@ -1,4 +1,4 @@
-"""The hierarchy: a validated tree of units on a networkx DiGraph, parent → child.
+"""The hierarchy: a validated tree of units, parent → child (a networkx DiGraph on demand).
 
 Nothing here knows how many levels there are. A hierarchy is valid when it has one root, no
 cycles, unique ids, every parent present, administrative units strictly below their parent's
@@ -11,12 +11,17 @@ import difflib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from pydantic import BaseModel, ConfigDict
 
 from hierarchy.units import Level, Unit, UnitKind, accent_free_key, name_key, nfc
 from kehoach.io.errors import HierarchyError
+
+if TYPE_CHECKING:
+    # Imported where a graph is built: networkx takes longer to import than a national
+    # hierarchy takes to load, and reading a hierarchy never needs it.
+    import networkx as nx
 
 _ADMIN_ORDER = {Level.TRUNG_UONG: 0, Level.TINH: 1, Level.HUYEN: 2, Level.XA: 3}
 
@@ -97,22 +102,61 @@ class _NameIndex:
 
 
 class Hierarchy:
-    """A tree of :class:`Unit` on ``networkx.DiGraph``; edges go parent → child.
+    """A tree of :class:`Unit`; :attr:`graph` is it as a ``networkx.DiGraph``, parent → child.
 
     Build it with :meth:`from_units`, which validates. Children keep the order of the data.
+    The tree is held as two dicts (units by id, children by parent id), which is all that
+    reading it needs; the networkx graph is built on first use of :attr:`graph`. A national
+    hierarchy (65k units) loads in a third of the time and memory without it.
     """
 
     def __init__(self, graph: nx.DiGraph, root: str, source: str) -> None:
-        self.graph = graph
+        nodes = graph.nodes
+        units: dict[str, Unit] = {n: nodes[n]["unit"] for n in graph}
+        kids = {n: [units[c] for c in succ] for n, succ in graph.succ.items() if succ}
+        self._setup(units, kids, root, source, graph)
+
+    def _setup(
+        self,
+        units: dict[str, Unit],
+        kids: dict[str, list[Unit]],
+        root: str,
+        source: str,
+        graph: nx.DiGraph | None = None,
+    ) -> None:
         self.root_id = root
         self.source = source
-        # Children per unit, built on first use: derivation asks for a unit's departments
-        # once per task, and networkx's successor walk costs more than the lookup.
-        self._children: dict[str, list[Unit]] = {}
+        # Units by id in data order, and the children of every unit that has any, in data
+        # order. Neither is changed after construction: copies share the lists.
+        self._units = units
+        self._kids = kids
+        self._graph = graph
         # Names to ids, built on the first lookup by name: a national hierarchy has ~65,000
         # units, and normalising every name on every call would cost a scan each time. Two
         # threads building it at once build the same index; the last one is kept.
         self._names: _NameIndex | None = None
+
+    @classmethod
+    def _of(
+        cls, units: dict[str, Unit], kids: dict[str, list[Unit]], root: str, source: str
+    ) -> Hierarchy:
+        """A hierarchy of already checked dicts, without a networkx graph until asked for."""
+        h = cls.__new__(cls)
+        h._setup(units, kids, root, source)
+        return h
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The tree as a networkx DiGraph, parent → child, each node's unit as its ``unit``
+        attribute. Built on first use (two threads may both build it; the last is kept)."""
+        if self._graph is None:
+            import networkx as nx
+
+            graph: nx.DiGraph = nx.DiGraph()
+            graph.add_nodes_from((uid, {"unit": u}) for uid, u in self._units.items())
+            graph.add_edges_from((p, c.id) for p, below in self._kids.items() for c in below)
+            self._graph = graph
+        return self._graph
 
     @classmethod
     def from_units(
@@ -123,7 +167,7 @@ class Hierarchy:
         known_roles: Iterable[str] | None = None,
         locations: Sequence[str] | None = None,
     ) -> Hierarchy:
-        """Validate ``units`` and build the graph.
+        """Validate ``units`` and build the tree.
 
         ``locations[i]`` is where ``units[i]`` was read from ("file.yaml:12"), so an error
         points at the line; ``known_roles`` is the role catalogue departments must draw from.
@@ -133,100 +177,130 @@ class Hierarchy:
         def at(uid: str) -> str:
             return where.get(uid, source)
 
-        graph: nx.DiGraph = nx.DiGraph()
+        by_id: dict[str, Unit] = {}
         for i, unit in enumerate(units):
             here = locations[i] if locations is not None else source
-            if unit.id in graph:
+            if unit.id in by_id:
                 raise HierarchyError(
                     f"duplicate unit id {unit.id!r} ({unit.name}); already used by "
-                    f"{graph.nodes[unit.id]['unit'].name} at {at(unit.id)}",
+                    f"{by_id[unit.id].name} at {at(unit.id)}",
                     where=here,
                 )
-            graph.add_node(unit.id, unit=unit)
-            where[unit.id] = here
+            by_id[unit.id] = unit
+            if locations is not None:
+                where[unit.id] = here
         roots: list[str] = []
+        kids: dict[str, list[Unit]] = {}
         roles = set(known_roles) if known_roles is not None else None
-        for uid, data in graph.nodes(data=True):
-            unit = data["unit"]
-            if roles is not None:
-                unknown = [r for r in unit.roles if r not in roles]
-                if unknown:
+        for uid, unit in by_id.items():
+            if unit.roles:
+                if roles is not None:
+                    unknown = [r for r in unit.roles if r not in roles]
+                    if unknown:
+                        raise HierarchyError(
+                            f"unit {uid} ({unit.name}) has unknown role {unknown[0]!r}; "
+                            f"known roles: {', '.join(sorted(roles))}",
+                            where=at(uid),
+                        )
+                if not unit.is_department:
                     raise HierarchyError(
-                        f"unit {uid} ({unit.name}) has unknown role {unknown[0]!r}; "
-                        f"known roles: {', '.join(sorted(roles))}",
+                        f"unit {uid} ({unit.name}) is a {unit.kind.value}, not a department, "
+                        "and cannot have roles",
                         where=at(uid),
                     )
-            if unit.roles and not unit.is_department:
-                raise HierarchyError(
-                    f"unit {uid} ({unit.name}) is a {unit.kind.value}, not a department, "
-                    "and cannot have roles",
-                    where=at(uid),
-                )
             if unit.parent is None:
                 roots.append(uid)
                 continue
-            if unit.parent not in graph:
+            if unit.parent not in by_id:
                 raise HierarchyError(
                     f"unit {uid} ({unit.name}) names parent {unit.parent!r}, which is not in "
                     "the hierarchy (orphan)",
                     where=at(uid),
                 )
-            graph.add_edge(unit.parent, uid)
-        cls._check_shape(graph, roots, at)
-        return cls(graph, roots[0], source)
+            siblings = kids.get(unit.parent)
+            if siblings is None:
+                kids[unit.parent] = [unit]
+            else:
+                siblings.append(unit)
+        cls._check_shape(by_id, kids, roots, at)
+        return cls._of(by_id, kids, roots[0], source)
 
     @staticmethod
-    def _check_shape(graph: nx.DiGraph, roots: list[str], at: Callable[[str], str]) -> None:
+    def _check_shape(
+        units: dict[str, Unit],
+        kids: dict[str, list[Unit]],
+        roots: list[str],
+        at: Callable[[str], str],
+    ) -> None:
         if len(roots) > 1:
-            names = ", ".join(f"{r} ({graph.nodes[r]['unit'].name})" for r in roots[:5])
+            names = ", ".join(f"{r} ({units[r].name})" for r in roots[:5])
             raise HierarchyError(
                 f"{len(roots)} root units (units without a parent): {names}; "
                 "a hierarchy has exactly one",
                 where=at(roots[1]),
             )
         if not roots:
-            cycle = nx.find_cycle(graph) if graph.number_of_nodes() else []
-            if not cycle:
+            if not units:
                 raise HierarchyError("the hierarchy has no units")
+            # Every unit has a parent, so there is a loop: the graph names the one it finds
+            # first (only on this error path is the graph worth building).
+            import networkx as nx
+
+            graph: nx.DiGraph = nx.DiGraph()
+            graph.add_nodes_from(units)
+            graph.add_edges_from((p, u.id) for p, below in kids.items() for u in below)
+            cycle = nx.find_cycle(graph)
             ids = " → ".join([str(e[0]) for e in cycle] + [str(cycle[0][0])])
             raise HierarchyError(f"cycle of parents: {ids}", where=at(str(cycle[0][0])))
-        reached = nx.descendants(graph, roots[0]) | {roots[0]}
-        if len(reached) != graph.number_of_nodes():
+        reached = {roots[0]}
+        frontier = [roots[0]]
+        while frontier:
+            frontier = [c.id for uid in frontier for c in kids.get(uid, ())]
+            reached.update(frontier)
+        if len(reached) != len(units):
             # A unit not below the root sits on a loop of parents or hangs below one: walk up
             # its parents until one repeats, and name that loop.
-            chain = [next(n for n in graph if n not in reached)]
-            while (up := graph.nodes[chain[-1]]["unit"].parent) not in chain:
+            chain = [next(n for n in units if n not in reached)]
+            while (up := units[chain[-1]].parent) not in chain:
+                assert up is not None  # every unit not reached has a parent
                 chain.append(up)
             loop = chain[chain.index(up) :]
             ids = " → ".join([*(str(u) for u in reversed(loop)), str(loop[-1])])
             raise HierarchyError(f"cycle of parents: {ids}", where=at(loop[0]))
-        for parent_id, child_id in graph.edges:
-            parent: Unit = graph.nodes[parent_id]["unit"]
-            child: Unit = graph.nodes[child_id]["unit"]
-            if parent.is_department:
-                # A department's task list is the end of a cascade: a unit below it would
-                # silently get no draft, so it is refused.
-                raise HierarchyError(
-                    f"department {parent_id} ({parent.name}) has child {child_id} "
-                    f"({child.name}); a department (sở, phòng, bộ phận) has no units below it",
-                    where=at(child_id),
-                )
-            if child.is_department:
+        for parent_id, parent in units.items():  # the order networkx lists edges in
+            below = kids.get(parent_id)
+            if below is None:
                 continue
-            if _ADMIN_ORDER[child.level] <= _ADMIN_ORDER[parent.level]:
-                raise HierarchyError(
-                    f"unit {child_id} ({child.name}, level {child.level.value}) cannot be under "
-                    f"{parent_id} ({parent.name}, level {parent.level.value})",
-                    where=at(child_id),
-                )
+            for child in below:
+                child_id = child.id
+                if parent.is_department:
+                    # A department's task list is the end of a cascade: a unit below it would
+                    # silently get no draft, so it is refused.
+                    raise HierarchyError(
+                        f"department {parent_id} ({parent.name}) has child {child_id} "
+                        f"({child.name}); a department (sở, phòng, bộ phận) has no units "
+                        "below it",
+                        where=at(child_id),
+                    )
+                if child.is_department:
+                    continue
+                if _ADMIN_ORDER[child.level] <= _ADMIN_ORDER[parent.level]:
+                    raise HierarchyError(
+                        f"unit {child_id} ({child.name}, level {child.level.value}) cannot be "
+                        f"under {parent_id} ({parent.name}, level {parent.level.value})",
+                        where=at(child_id),
+                    )
 
     # -- reading ---------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return int(self.graph.number_of_nodes())
+        return len(self._units)
 
     def __contains__(self, unit_id: object) -> bool:
-        return unit_id in self.graph
+        try:
+            return unit_id in self._units
+        except TypeError:  # unhashable: not an id (networkx's answer too)
+            return False
 
     def __iter__(self) -> Iterator[Unit]:
         """Units top-down, level by level (breadth first), children in data order."""
@@ -239,19 +313,17 @@ class Hierarchy:
 
     def unit(self, unit_id: str) -> Unit:
         try:
-            unit: Unit = self.graph.nodes[unit_id]["unit"]
+            unit = self._units[unit_id]
         except KeyError:
             raise HierarchyError(f"unknown unit {unit_id!r}", where=self.source) from None
         return unit
 
     def children(self, unit_id: str) -> list[Unit]:
         """The units directly below, in data order (a new list each call)."""
-        known = self._children.get(unit_id)
+        known = self._kids.get(unit_id)
         if known is None:
-            nodes = self.graph.nodes
-            known = self._children[unit_id] = [
-                nodes[c]["unit"] for c in self.graph.successors(unit_id)
-            ]
+            self.unit(unit_id)  # an unknown id is an error, not a unit without children
+            return []
         return list(known)
 
     def admin_children(self, unit_id: str) -> list[Unit]:
@@ -266,7 +338,7 @@ class Hierarchy:
         """The unit above; None at the top, also at the top of a subtree (its parent is not
         in it), so code that reads a whole hierarchy reads a subtree too."""
         parent_id = self.unit(unit_id).parent
-        if parent_id is None or parent_id not in self.graph:
+        if parent_id is None or parent_id not in self._units:
             return None
         return self.unit(parent_id)
 
@@ -281,9 +353,10 @@ class Hierarchy:
         """Units grouped by depth below ``start`` (the root by default), top first."""
         frontier = [self.unit(start or self.root_id)]
         out: list[list[Unit]] = []
+        kids = self._kids
         while frontier:
             out.append(frontier)
-            frontier = [c for u in frontier for c in self.children(u.id)]
+            frontier = [c for u in frontier for c in kids.get(u.id, ())]
         return out
 
     def find(self, key: str) -> Unit:
@@ -303,7 +376,7 @@ class Hierarchy:
         several units match, or suggesting the closest name when none does.
         """
         typed = nfc(key).strip()
-        if typed in self.graph:
+        if typed in self._units:
             return self.unit(typed)
         index = self._name_index()
         for way, ids in zip(_WAYS, index.ways, strict=True):
@@ -336,15 +409,14 @@ class Hierarchy:
         repeated = [ids for ids in by_parent.values() if len(ids) > 1]
         if not repeated:
             return []
-        order = {uid: i for i, uid in enumerate(self.graph)}
+        order = {uid: i for i, uid in enumerate(self._units)}
         groups = [sorted(ids, key=order.__getitem__) for ids in repeated]
         groups.sort(key=lambda ids: order[ids[0]])
         return [[self.unit(uid) for uid in ids] for ids in groups]
 
     def _name_index(self) -> _NameIndex:
         if self._names is None:
-            nodes = self.graph.nodes
-            self._names = _NameIndex.of(nodes[n]["unit"] for n in nodes)
+            self._names = _NameIndex.of(self._units.values())
         return self._names
 
     def _under(self, unit: Unit) -> str:
@@ -383,20 +455,23 @@ class Hierarchy:
         Only what a unit says changes (its signer, its name …), never where it sits: a unit
         whose parent differs is refused, as the tree would no longer match its edges.
         """
-        graph = self.graph.copy()  # new attribute dicts: replacing a unit leaves self alone
+        replaced = dict(self._units)
         for unit in units:
             if unit.parent != self.unit(unit.id).parent:
                 raise HierarchyError(
                     f"unit {unit.id} ({unit.name}) cannot move to parent {unit.parent!r}",
                     where=self.source,
                 )
-            graph.nodes[unit.id]["unit"] = unit
-        return Hierarchy(graph, self.root_id, self.source)
+            replaced[unit.id] = unit
+        kids = {p: [replaced[c.id] for c in below] for p, below in self._kids.items()}
+        return Hierarchy._of(replaced, kids, self.root_id, self.source)
 
     def subtree(self, unit_id: str) -> Hierarchy:
         """The hierarchy below ``unit_id``, which becomes the root."""
-        nodes = nx.descendants(self.graph, unit_id) | {unit_id}
-        return Hierarchy(self.graph.subgraph(nodes).copy(), unit_id, self.source)
+        keep = {u.id for level in self.levels(unit_id) for u in level}
+        units = {uid: u for uid, u in self._units.items() if uid in keep}
+        kids = {p: below for p, below in self._kids.items() if p in keep}
+        return Hierarchy._of(units, kids, unit_id, self.source)
 
     def stats(self) -> HierarchyStats:
         units = list(self)

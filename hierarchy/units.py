@@ -55,7 +55,9 @@ class UnitKind(StrEnum):
 
     @property
     def is_department(self) -> bool:
-        return self.level is Level.PHONG_BAN
+        # A set lookup, not ``self.level is Level.PHONG_BAN``: loading and walking a national
+        # hierarchy asks this about every unit several times (~200k calls per load).
+        return self in _DEPARTMENT_KINDS
 
     @property
     def word(self) -> str:
@@ -96,6 +98,8 @@ _LEVEL_OF_KIND = {
     UnitKind.VAN_PHONG: Level.PHONG_BAN,
     UnitKind.TRUNG_TAM: Level.PHONG_BAN,
 }
+
+_DEPARTMENT_KINDS = frozenset(k for k, level in _LEVEL_OF_KIND.items() if level is Level.PHONG_BAN)
 
 #: Kinds of body that have no seal of their own (see :attr:`UnitKind.has_seal`).
 _WITHOUT_SEAL = frozenset({UnitKind.BO_PHAN})
@@ -230,7 +234,7 @@ class Unit(BaseModel):
 
     @property
     def is_department(self) -> bool:
-        return self.kind.is_department
+        return self.kind in _DEPARTMENT_KINDS
 
     @property
     def short_name(self) -> str:
@@ -241,7 +245,91 @@ class Unit(BaseModel):
         return self.name
 
 
+# What validating a Unit checks, checked by hand (see :func:`build_unit`). ``_CONTROL`` is
+# Unicode's category Cc, exactly the code points U+0000–U+001F and U+007F–U+009F.
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_SYMBOL = re.compile(r"[A-ZĐ0-9]+(-[A-ZĐ0-9]+)*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# One set of field names for every unit built here, instead of one 700-byte set per unit
+# (pydantic keeps a set of the fields given on each instance; a frozen model never changes
+# it, and model_copy copies it before adding to it).
+_ALL_FIELDS = set(Unit.model_fields)
+
+
+def _valid_text(text: str) -> bool:
+    """Whether ``Unit``'s name/place validation would accept ``text`` and keep it as it is."""
+    return (
+        bool(text)
+        and text == text.strip()
+        and _CONTROL.search(text) is None
+        and unicodedata.is_normalized("NFC", text)
+    )
+
+
+def build_unit(
+    *,
+    id: str,
+    name: str,
+    kind: UnitKind,
+    parent: str | None,
+    place: str,
+    issuing_body: IssuingBody,
+    signer: Signer,
+    symbol: str = "UBND",
+    roles: tuple[str, ...] = (),
+) -> Unit:
+    """A unit whose fields our own code produced (national data, department rules).
+
+    Validating a Unit costs ~10 µs, most of a national load (65k units). When every
+    constrained field already holds what validation would return (id and symbol match their
+    patterns, name and place are NFC, stripped and free of control characters, the parts
+    are already models), the unit is constructed without validating; otherwise it is
+    validated, so an odd value gets exactly the validated unit or the same ValidationError.
+    Units read from an operator's file are always validated (:mod:`hierarchy.yamlfile`).
+    """
+    if (
+        type(id) is str
+        and len(id) <= 64
+        and _ID.fullmatch(id) is not None
+        and _valid_text(name)
+        and _valid_text(place)
+        and isinstance(kind, UnitKind)
+        and (parent is None or type(parent) is str)
+        and type(issuing_body) is IssuingBody
+        and type(signer) is Signer
+        and _SYMBOL.fullmatch(symbol) is not None
+        and type(roles) is tuple
+        and all(type(r) is str for r in roles)
+    ):
+        return Unit.model_construct(
+            _ALL_FIELDS,
+            id=id,
+            name=name,
+            kind=kind,
+            parent=parent,
+            place=place,
+            issuing_body=issuing_body,
+            signer=signer,
+            symbol=symbol,
+            roles=roles,
+        )
+    return Unit(
+        id=id,
+        name=name,
+        kind=kind,
+        parent=parent,
+        place=place,
+        issuing_body=issuing_body,
+        signer=signer,
+        symbol=symbol,
+        roles=roles,
+    )
+
+
 _PLACE_IS_FULL_NAME = frozenset({"Thành phố Hồ Chí Minh"})
+
+# Every committee's chair signs the same way: one shared (frozen) signer, not 10k copies.
+_CHAIR = Signer(authority="TM. ỦY BAN NHÂN DÂN", title="CHỦ TỊCH")
 
 
 def committee_defaults(unit_id: str, name: str, kind: UnitKind, parent: str | None = None) -> Unit:
@@ -257,12 +345,12 @@ def committee_defaults(unit_id: str, name: str, kind: UnitKind, parent: str | No
         place = "Hà Nội"
     else:
         body = IssuingBody(lines=("ỦY BAN NHÂN DÂN", upper_vi(name)))
-        signer = Signer(authority="TM. ỦY BAN NHÂN DÂN", title="CHỦ TỊCH")
+        signer = _CHAIR
         word = kind.word
         place = name[len(word) + 1 :] if word and name.startswith(word + " ") else name
         if place.isdigit() or name in _PLACE_IS_FULL_NAME:
             place = name  # "Quận 1, ngày ..."; "Thành phố Hồ Chí Minh, ngày ..."
-    return Unit(
+    return build_unit(
         id=unit_id,
         name=name,
         kind=kind,

@@ -34,12 +34,13 @@ import gc
 import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from operator import add
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from hierarchy.graph import Hierarchy
-from hierarchy.units import Level, Unit
+from hierarchy.units import Level, Unit, UnitKind
 from kehoach.plan.model import Group, Plan, Task
 from kehoach.status.models import PlanIssue, Snapshot, TaskState, TaskStatus
 from kehoach.status.periods import Period
@@ -144,22 +145,43 @@ class Rollup(BaseModel):
 
 def own_tasks(unit: Unit, plan: Plan, department_ids: set[str]) -> list[Task]:
     """The tasks whose status ``unit`` reports (see the module docstring)."""
+    return _read_tasks(unit, plan, department_ids)[0]
+
+
+def _read_tasks(unit: Unit, plan: Plan, department_ids: set[str]) -> tuple[list[Task], list[Task]]:
+    """``unit``'s own tasks (:func:`own_tasks`) and its "issue your own plan" tasks
+    (:func:`plan_due`), in one pass over its plan.
+
+    Reading the tasks is most of a national roll-up (360k of them, spread over the memory
+    of 65k plans): each is read once, for both questions.
+    """
+    mine: list[Task] = []
+    issuing: list[Task] = []
+    each, below = Group.CAC_PHONG_BAN, Group.UBND_CAP_DUOI
     if unit.is_department:
-        return [
-            t for t in plan.tasks if t.lead.unit == unit.id or t.lead.group is Group.CAC_PHONG_BAN
-        ]
-    mine = []
+        uid = unit.id
+        for t in plan.tasks:
+            lead = t.lead
+            if lead.unit == uid or lead.group is each:
+                mine.append(t)
+            if t.issues_plan and t.levels is not None and Level.PHONG_BAN in t.levels:
+                issuing.append(t)
+        return mine, issuing
+    level = unit.level
     for t in plan.tasks:
-        if t.lead.group is Group.UBND_CAP_DUOI:
-            continue  # passed down: counted where it is done
-        if department_ids and (
-            t.lead.group is Group.CAC_PHONG_BAN or t.lead.unit in department_ids
-        ):
+        lead = t.lead
+        group = lead.group
+        if group is below:
+            continue  # passed down: counted where it is done; the committees below issue
+        levels = t.levels
+        if t.issues_plan and (levels is None or level in levels):
+            issuing.append(t)
+        if department_ids and (group is each or lead.unit in department_ids):
             continue  # done by a department: counted there
-        if t.levels is not None and unit.level not in t.levels:
+        if levels is not None and level not in levels:
             continue
         mine.append(t)
-    return mine
+    return mine, issuing
 
 
 def owes_report(tasks: list[Task]) -> bool:
@@ -184,25 +206,17 @@ def quota_target(task: Task, period: Period) -> int:
     return math.ceil(task.quota.per_year() * period.months / 12)
 
 
-def _issues_own_plan(unit: Unit, task: Task) -> bool:
-    """Whether ``task`` is "issue your own plan" for ``unit`` itself."""
-    if not task.issues_plan:
-        return False
-    if unit.is_department:
-        return task.levels is not None and Level.PHONG_BAN in task.levels
-    if task.lead.group is Group.UBND_CAP_DUOI:
-        return False  # the committees below must issue theirs
-    return task.levels is None or unit.level in task.levels
-
-
 def plan_due(unit: Unit, plan: Plan, period: Period) -> tuple[dt.date, bool] | None:
     """When ``unit`` had to issue its own plan, and whether it re-issues it every year."""
-    tasks = [t for t in plan.tasks if _issues_own_plan(unit, t)]
-    if not tasks:
+    return _plan_due(_read_tasks(unit, plan, set())[1], _Dates(period))
+
+
+def _plan_due(issuing: list[Task], dates: _Dates) -> tuple[dt.date, bool] | None:
+    if not issuing:
         return None
     return (
-        min(due_in(t, period) for t in tasks),
-        any(t.deadline.recurrence is not None for t in tasks),
+        min(dates.due(t) for t in issuing),
+        any(t.deadline.recurrence is not None for t in issuing),
     )
 
 
@@ -218,42 +232,149 @@ def own_figures(
     is_issuer: bool,
 ) -> Figures:
     """The figures of one unit's own work."""
-    counts = dict.fromkeys(("done_on_time", "done_late", "open_on_time", "open_overdue"), 0)
-    quotas: dict[str, QuotaFigure] = {}
-    tasks = own_tasks(unit, plan, department_ids)
+    row, quotas = _own_row(
+        unit, plan, department_ids, _Dates(period), as_of, statuses, issue, reported, is_issuer
+    )
+    return _figures(row, quotas)
+
+
+class _Dates:
+    """``due_in`` and ``quota_target`` for one period, each distinct deadline and quota
+    worked out once: a national plan has ~360k tasks and a handful of distinct deadlines."""
+
+    def __init__(self, period: Period) -> None:
+        self.period = period
+        self._end = period.end
+        self.dues: dict[int, dt.date] = {}  # id(deadline) → due: what due() has worked out
+        self._targets: dict[tuple[int, str], int] = {}
+
+    def due(self, task: Task) -> dt.date:
+        d = task.deadline
+        known = self.dues.get(id(d))  # the plans hold every deadline: ids stay theirs
+        if known is None:
+            known = self.dues[id(d)] = (
+                self._end if d.recurrence is not None or d.due is None else d.due
+            )
+        return known
+
+    def target(self, task: Task) -> int:
+        q = task.quota
+        assert q is not None
+        key = (q.count, q.per.value)  # what per_year() reads
+        known = self._targets.get(key)
+        if known is None:
+            known = self._targets[key] = quota_target(task, self.period)
+        return known
+
+
+_Quotas = dict[str, tuple[int, int]]  # task id → (actual, target)
+
+
+def _own_row(
+    unit: Unit,
+    plan: Plan,
+    department_ids: set[str],
+    dates: _Dates,
+    as_of: dt.date,
+    statuses: Mapping[str, TaskStatus],
+    issue: PlanIssue | None,
+    reported: bool,
+    is_issuer: bool,
+) -> tuple[list[int], _Quotas]:
+    """One unit's own figures as a row of ints in :data:`_COUNTS` order, and its quotas."""
+    on_time = late = open_on_time = open_overdue = 0
+    quotas: _Quotas = {}
+    tasks, issuing = _read_tasks(unit, plan, department_ids)
+    dues, done = dates.dues, TaskState.HOAN_THANH
     for task in tasks:
-        due = due_in(task, period)
+        due = dues.get(id(task.deadline)) or dates.due(task)
         status = statuses.get(task.id)
-        if status is not None and status.state is TaskState.HOAN_THANH:
-            done_on = status.done_on or due
-            counts["done_on_time" if done_on <= due else "done_late"] += 1
+        if status is not None and status.state is done:
+            if (status.done_on or due) <= due:
+                on_time += 1
+            else:
+                late += 1
+        elif as_of <= due:
+            open_on_time += 1
         else:
-            counts["open_on_time" if as_of <= due else "open_overdue"] += 1
+            open_overdue += 1
         if task.quota is not None:
             actual = status.count or 0 if status is not None else 0
-            quotas[task.id] = QuotaFigure.model_construct(
-                actual=actual, target=quota_target(task, period)
-            )
-    plans = dict.fromkeys(("plans_on_time", "plans_late", "plans_missing", "plans_pending"), 0)
-    expected = None if is_issuer else plan_due(unit, plan, period)
+            quotas[task.id] = (actual, dates.target(task))
+    plans = [0, 0, 0, 0]  # on time, late, missing, pending
+    expected = None if is_issuer else _plan_due(issuing, dates)
     if expected is not None:
         due, yearly = expected
-        if issue is not None and yearly and issue.issued_on.year != period.year:
+        if issue is not None and yearly and issue.issued_on.year != dates.period.year:
             issue = None  # last year's plan does not count for this year
         if issue is not None:
-            plans["plans_on_time" if issue.issued_on <= due else "plans_late"] += 1
+            plans[0 if issue.issued_on <= due else 1] += 1
         else:
-            plans["plans_missing" if as_of > due else "plans_pending"] += 1
-    # Counted here from validated inputs: construct without validating again.
-    values: dict[str, Any] = {
-        "tasks": len(tasks),
-        **counts,
-        "quotas": dict(sorted(quotas.items())),
-        **plans,
-        "reports_submitted": int(owes_report(tasks) and reported),
-        "reports_missing": int(owes_report(tasks) and not reported),
-    }
-    return Figures.model_construct(None, **values)
+            plans[2 if as_of > due else 3] += 1
+    owes = owes_report(tasks)
+    return [
+        len(tasks),
+        on_time,
+        late,
+        open_on_time,
+        open_overdue,
+        *plans,
+        int(owes and reported),
+        int(owes and not reported),
+    ], quotas
+
+
+# Models made for the output: from values computed here out of validated inputs, so they
+# are not validated again. pydantic's model_construct loops over every field in Python
+# (~5 µs a model, most of a national roll-up's 140k models); ``_built`` sets the same four
+# slots it sets, directly. Should pydantic's slots ever change, model_construct is used.
+_SLOTS = ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
+_DIRECT = tuple(BaseModel.__slots__) == _SLOTS
+_FIELDS_SET: dict[type[BaseModel], set[str]] = {}
+_set = object.__setattr__
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _built(cls: type[M], values: dict[str, Any]) -> M:
+    """``cls.model_construct(**values)`` for a model without defaults left to fill, private
+    attributes, extras or post-init; ``values`` holds every field, in field order."""
+    fields = _FIELDS_SET.get(cls)
+    if fields is None:
+        fields = _FIELDS_SET[cls] = set(cls.model_fields)  # shared: frozen models never add
+    if not _DIRECT:
+        return cls.model_construct(fields, **values)
+    model = cls.__new__(cls)
+    _set(model, "__dict__", values)
+    _set(model, "__pydantic_fields_set__", fields)
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
+
+
+_QUOTA_CACHE: dict[tuple[int, int], QuotaFigure] = {}
+
+
+def _quota(actual: int, target: int) -> QuotaFigure:
+    """A QuotaFigure, one shared (frozen) object per distinct value."""
+    known = _QUOTA_CACHE.get((actual, target))
+    if known is None:
+        if len(_QUOTA_CACHE) > 100_000:
+            _QUOTA_CACHE.clear()
+        known = _QUOTA_CACHE[actual, target] = _built(
+            QuotaFigure, {"actual": actual, "target": target}
+        )
+    return known
+
+
+def _figures(row: list[int], quotas: _Quotas | None) -> Figures:
+    """Figures of a row in :data:`_COUNTS` order and its quotas (sorted by task id)."""
+    q = {k: _quota(*quotas[k]) for k in sorted(quotas)} if quotas else {}
+    return _built(Figures, dict(zip(_FIGURE_FIELDS, (*row[:5], q, *row[5:]), strict=True)))
+
+
+_FIGURE_FIELDS = tuple(Figures.model_fields)
+assert (*_COUNTS[:5], "quotas", *_COUNTS[5:]) == _FIGURE_FIELDS
 
 
 def latest_statuses(
@@ -266,21 +387,43 @@ def latest_statuses(
     """
     order = {p: i for i, p in enumerate(("Q1", "6M", "9M", "Y"))}
     mine = period.kind.value
-    out: dict[str, dict[str, TaskStatus]] = {}
+    # Each distinct period string ("2024-Q1") is parsed once, not once per status (a national
+    # snapshot has 141k statuses and a handful of periods): its rank, or None when it does
+    # not count for ``period`` at all, and whether it is ``period`` itself.
+    ranks: dict[str, tuple[int, bool] | None] = {}
+    # A unit's recurring tasks, read only for a unit with a record of an earlier period.
     recurring: dict[str, set[str]] = {}
-    for unit_id in {s.unit_id for s in snapshot.statuses if s.unit_id in plans}:
-        recurring[unit_id] = {t.id for t in plans[unit_id].tasks if t.deadline.recurrence}
+    out: dict[str, dict[str, TaskStatus]] = {}
     for s in snapshot.statuses:  # the store returns them oldest first
-        year, _, kind = s.period.partition("-")
-        if int(year) != period.year or order.get(kind, 99) > order[mine]:
+        key = s.period
+        if key in ranks:
+            known = ranks[key]
+        else:
+            year, _, kind = key.partition("-")
+            rank = order.get(kind, 99)
+            known = ranks[key] = (
+                None if int(year) != period.year or rank > order[mine] else (rank, kind == mine)
+            )
+        if known is None:
             continue
-        if kind != mine and (
-            s.task_id in recurring.get(s.unit_id, ()) or s.state is not TaskState.HOAN_THANH
-        ):
-            continue
-        current = out.setdefault(s.unit_id, {}).get(s.task_id)
-        if current is None or order[current.period.partition("-")[2]] <= order[kind]:
-            out[s.unit_id][s.task_id] = s
+        rank, this_period = known
+        if not this_period:
+            if s.state is not TaskState.HOAN_THANH:
+                continue
+            tasks = recurring.get(s.unit_id)
+            if tasks is None:
+                plan = plans.get(s.unit_id)
+                tasks = recurring[s.unit_id] = (
+                    {t.id for t in plan.tasks if t.deadline.recurrence} if plan else set()
+                )
+            if s.task_id in tasks:
+                continue
+        by_task = out.get(s.unit_id)
+        if by_task is None:
+            by_task = out[s.unit_id] = {}
+        current = by_task.get(s.task_id)
+        if current is None or order[current.period.partition("-")[2]] <= rank:
+            by_task[s.task_id] = s
     return out
 
 
@@ -321,46 +464,107 @@ def _roll_up(
     plan_key: str,
     root: str,
 ) -> Rollup:
+    # Columnar: the units top-down as indices 0..n-1 (a parent before its children), each
+    # unit's own figures a row of ints, the subtrees summed by one pass up the parent array
+    # (deepest first); models are made only for the output. The semantics are those of
+    # adding Figures up the tree (module docstring), ~10x faster over a whole country.
     statuses = latest_statuses(snapshot, plans, period)
     issues = {i.unit_id: i for i in snapshot.issues}
     reported = set(snapshot.reported)
-    levels = [[u for u in level if u.id in plans] for level in h.levels(root)]
-    own: dict[str, Figures] = {}
-    for level in levels:
-        for unit in level:
-            departments = {d.id for d in h.departments(unit.id) if d.id in plans}
-            own[unit.id] = own_figures(
-                unit,
-                plans[unit.id],
-                departments,
-                period,
-                as_of,
-                statuses.get(unit.id, {}),
-                issues.get(unit.id),
-                unit.id in reported,
-                is_issuer=unit.id == root,
-            )
-    subtree: dict[str, Figures] = {}
-    for level in reversed(levels):
-        for unit in level:
-            total = own[unit.id]
-            for child in h.children(unit.id):
-                if child.id in subtree:
-                    total = total + subtree[child.id]
-            subtree[unit.id] = total
-    units = [
-        UnitRollup(
-            unit_id=u.id,
-            unit_name=u.name,
-            parent_unit_id=u.parent if u.id != root else None,
-            level=u.level.value,
-            own=own[u.id],
-            subtree=subtree[u.id],
+    units: list[Unit] = []
+    index: dict[str, int] = {}
+    # Where each unit's subtree is added: its parent, when that is in the roll-up too (a
+    # parent comes before its children, so its index is known by then).
+    up: list[int] = []
+    for level in h.levels(root):
+        for u in level:
+            uid = u.id
+            if uid in plans:
+                up.append(-1 if uid == root else index.get(u.parent or "", -1))
+                index[uid] = len(units)
+                units.append(u)
+    dates = _Dates(period)
+    no_statuses: dict[str, TaskStatus] = {}
+    own_rows: list[list[int]] = []
+    own_quotas: list[_Quotas] = []
+    for unit in units:
+        departments = (
+            set()  # a department has nothing below it; own_tasks does not ask
+            if unit.is_department
+            else {d.id for d in h.departments(unit.id) if d.id in plans}
         )
-        for level in levels
-        for u in level
-    ]
-    return Rollup(plan=plan_key, period=period.key, as_of=as_of, units=units)
+        row, quotas = _own_row(
+            unit,
+            plans[unit.id],
+            departments,
+            dates,
+            as_of,
+            statuses.get(unit.id, no_statuses),
+            issues.get(unit.id),
+            unit.id in reported,
+            is_issuer=unit.id == root,
+        )
+        own_rows.append(row)
+        own_quotas.append(quotas)
+    sub_rows, sub_quotas, has_children = _sum_up(up, own_rows, own_quotas)
+    # Units of the same kind often have the same own figures (7k distinct among 65k): one
+    # (frozen) Figures per distinct row and quotas.
+    made: dict[tuple[tuple[int, ...], tuple[tuple[str, tuple[int, int]], ...]], Figures] = {}
+    rows = []
+    for i, u in enumerate(units):
+        key = (tuple(own_rows[i]), tuple(own_quotas[i].items()))
+        own = made.get(key)
+        if own is None:
+            own = made[key] = _figures(own_rows[i], own_quotas[i])
+        rows.append(
+            _built(
+                UnitRollup,
+                {
+                    "unit_id": u.id,
+                    "unit_name": u.name,
+                    "parent_unit_id": u.parent if u.id != root else None,
+                    "level": _LEVEL_OF_KIND[u.kind],
+                    "own": own,
+                    # Nothing below: the subtree is the unit's own figures, the same object.
+                    "subtree": _figures(sub_rows[i], sub_quotas[i]) if has_children[i] else own,
+                },
+            )
+        )
+    return Rollup(plan=plan_key, period=period.key, as_of=as_of, units=rows)
+
+
+_LEVEL_OF_KIND = {kind: kind.level.value for kind in UnitKind}
+
+
+def _sum_up(
+    up: list[int], rows: list[list[int]], quotas: list[_Quotas]
+) -> tuple[list[list[int]], list[_Quotas], list[bool]]:
+    """Subtree rows and quotas: each unit's own plus its children's subtrees.
+
+    ``up[i]`` is the index of unit i's parent (-1: none), always below i, so one pass from
+    the last unit to the first has every child's subtree complete before its parent's. A
+    unit's own row and quotas are shared until a child is added (then copied, not changed).
+    """
+    sub = list(rows)
+    sub_q = list(quotas)
+    has_children = [False] * len(rows)
+    for i in range(len(rows) - 1, -1, -1):
+        p = up[i]
+        if p < 0:
+            continue
+        sub[p] = list(map(add, sub[p], sub[i]))
+        child_q = sub_q[i]
+        if child_q:
+            parent_q = sub_q[p]
+            if parent_q is quotas[p]:
+                parent_q = sub_q[p] = dict(parent_q)
+            for key, (actual, target) in child_q.items():
+                known = parent_q.get(key)
+                parent_q[key] = (
+                    (actual, target) if known is None else (known[0] + actual, known[1] + target)
+                )
+        has_children[p] = True
+    return sub, sub_q, has_children
 
 
 def check_sums(rollup: Rollup) -> list[str]:
