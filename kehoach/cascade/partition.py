@@ -85,7 +85,7 @@ def slice_for(h: Hierarchy, roots: list[str]) -> Hierarchy:
         parent = h.unit(root).parent
         if parent is not None:
             nodes |= {d.id for d in h.departments(parent)}
-    return Hierarchy(h.graph.subgraph(nodes).copy(), h.root_id, h.source)
+    return h.restricted(nodes)
 
 
 def subtree_ids(h: Hierarchy, roots: list[str]) -> Iterator[str]:
