@@ -134,13 +134,18 @@ def _draft(run: Run, workers: int, dask: str | None, label: str) -> BatchResult:
         # and 160 national batches at once would hold them all in the flow's memory.
         window = 2 * slots(runner, workers)
         in_flight: deque[PrefectFuture[BatchResult]] = deque()
+        # Another process gets only its batch's part of the tree; this one has it all.
+        here = isinstance(runner, ThreadPoolTaskRunner)
         for job in run.jobs:
             if len(in_flight) >= window:
                 drafted = drafted + _collect(in_flight.popleft(), advance)
             # Not quoted (opaque): a batch's arguments are small, and Dask would take the
             # quote, a tuple, for a task of its own.
             in_flight.append(
-                runner.submit(draft_subtrees_task, {"job": job, "h": slice_for(run.h, job.roots)})
+                runner.submit(
+                    draft_subtrees_task,
+                    {"job": job, "h": run.h if here else slice_for(run.h, job.roots)},
+                )
             )
         while in_flight:
             drafted = drafted + _collect(in_flight.popleft(), advance)
