@@ -10,7 +10,8 @@ folder nobody was watching. Two guards:
   command ends; the reaper then ends every process whose environment carries the token
   (the same idea as Jenkins' process-tree killer, which finds a build's processes by an
   environment cookie).
-- :func:`guard_worker`, the initializer of the drafting pool, makes each worker exit as soon
+- :func:`guard_worker`, the initializer of the drafting processes (Prefect's process pool,
+  :mod:`flows.runners`), makes each worker exit as soon
   as its parent is gone, even where no reaper runs (a flow run under ``prefect serve``).
 """
 
