@@ -57,7 +57,6 @@ from kehoach.io.errors import KehoachError
 from kehoach.plan.markers import plain
 from kehoach.plan.model import Plan, load_plan
 from kehoach.status.rollup import level_label
-from kehoach.status.store.db import stored_issued_plans
 
 ProgressHook = Callable[[int, int, str], None]
 #: Set by an in-process caller (the CLI) to follow progress: (done, total, message).
@@ -86,6 +85,10 @@ def write_drafts_task(
 @task(name="read-issued-plans", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def read_issued_task(database_url: str | None, key: str, hierarchy: str) -> dict[str, IssuedPlan]:
     """The plans units issued in this cascade, from the status store (I/O: retried)."""
+    # Imported here: every drafting worker imports this module (Prefect sends the flow with
+    # a task's context), and the store brings SQLAlchemy and alembic, which drafting never uses.
+    from kehoach.status.store.db import stored_issued_plans
+
     return stored_issued_plans(database_url, key, hierarchy)
 
 

@@ -1,9 +1,9 @@
 """The task a drafting worker runs: one batch of whole subtrees, derived, rendered, written.
 
-A module of its own because every worker process imports the module of the task it runs
-(Prefect's process pool and Dask send the task by reference): importing only what drafting
-needs, and not the flow's other imports (the status store with SQLAlchemy and alembic, the
-draft checker, the artifacts), keeps each worker ~35 MB smaller and quicker to start.
+A module of its own so that what a worker runs is in one short place, apart from the flow's
+orchestration. A worker still imports :mod:`flows.cascade` (Prefect sends the flow with each
+task's context), which therefore imports the status store (SQLAlchemy, alembic) only inside
+the task that reads it.
 """
 
 from __future__ import annotations
