@@ -86,13 +86,9 @@ def job_drafts(h: Any, job: Any) -> Iterable[Any]:
 def _limit_worker(share: dict[str, Any], h: Any, folder: Path, out: Any) -> None:
     """One limit process: derive its share depth-first, then per draft build the context,
     render, compress, write, each stage timed; the product's code, no Prefect, no flow."""
-    from kehoach.cascade.drafting import draft_document, write_rendered
-    from kehoach.documents.docx import compile_template
-    from kehoach.documents.plan_document import PLAN_TEMPLATE
-    from kehoach.documents.task_list import TASK_LIST_TEMPLATE
+    from kehoach.cascade.drafting import DraftTemplates, draft_document, write_rendered
 
-    compile_template(PLAN_TEMPLATE)  # compiled once per process, as in a drafting worker
-    compile_template(TASK_LIST_TEMPLATE)
+    templates = DraftTemplates.of(share["template"])  # as a drafting worker does per batch
     ready = time.monotonic()
     spent = dict.fromkeys(STAGES, 0.0)
     clock = time.perf_counter
@@ -111,7 +107,7 @@ def _limit_worker(share: dict[str, Any], h: Any, folder: Path, out: Any) -> None
         spent["derive"] += t1 - t0
         if draft is None:
             break
-        compiled, context = draft_document(draft, share["template"])
+        compiled, context = draft_document(draft, templates)
         t2 = clock()
         rendered = compiled.render_xml(context)
         t3 = clock()
@@ -261,7 +257,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 
     from flows.cascade import cascade_flow
     from hierarchy.sources import load_hierarchy
-    from kehoach.cascade.drafting import draft_document
+    from kehoach.cascade.drafting import DraftTemplates, draft_document
     from kehoach.cascade.lint import lint_folder
     from kehoach.cascade.manifest import draft_path
     from kehoach.io.writing import write_if_changed
@@ -372,7 +368,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 
     drafts = list(job_drafts(h, limit.pop("first_job")))  # one batch: every level below it
     sample = drafts[:: max(1, len(drafts) // args.sample)][: args.sample]
-    documents = [draft_document(d) for d in sample]
+    documents = [draft_document(d, DraftTemplates.of()) for d in sample]
     r["deflate"] = deflate_levels(documents)
     r["write_sample"] = write_costs([c.render(x) for c, x in documents], work / "writes")
     t = time.perf_counter()
