@@ -376,6 +376,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     r["orchestration_parts_s"] = {
         **limit.pop("orchestration_parts"),
         "manifest_s": round(manifest_s, 2),
+        "load_hierarchy_s": round(load_s, 2),
+        "prefect_flow_run_s": round(a - product.seconds, 2),  # engine around the flow's body
     }
     r["breakdown_note"] = (
         "ms of one process per draft, summed over the limit's processes: deriving (walk and "
