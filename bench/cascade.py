@@ -261,6 +261,11 @@ def write_costs(files: list[bytes], folder: Path) -> dict[str, float]:
 
 
 def main() -> None:
+    # Before Prefect is first imported (flows.cascade below): it reads its settings then.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.cascade import WORKERS
 
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -279,10 +284,6 @@ def main() -> None:
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     source = {"hanoi": "hanoi-2024", "vn": "vn-2024"}[args.scale]
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
     from docxtpl import DocxTemplate
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
