@@ -31,7 +31,6 @@ import multiprocessing
 import os
 import pickle
 import platform
-import resource
 import shutil
 import sys
 import tempfile
@@ -70,7 +69,10 @@ def task_overhead_ms(n: int = 50) -> float:
 
 
 def _rss_peak_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # kB on Linux
+    """This process's own peak (VmHWM: a spawned child's ru_maxrss includes its parent's)."""
+    from kehoach.cascade.drafting import peak_mb
+
+    return peak_mb()
 
 
 def job_drafts(h: Any, job: Any) -> Iterable[Any]:
@@ -405,9 +407,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "sum_of_peaks_upper_bound": round(flow_peak + workers * product.worker_peak_mb, 1),
         "limit_processes": limit["peak_mb_per_process"],
         "note": (
-            "ru_maxrss of the flow's process (this one, measured right after the product: "
-            "hierarchy, flow, warm-up) plus workers x the largest drafting worker's own "
-            "ru_maxrss (outcome.worker_peak_mb, the only per-worker figure the flow returns): "
+            "the flow's process (this one, measured right after the product: hierarchy, "
+            "flow, warm-up) plus workers x the largest drafting worker's (outcome."
+            "worker_peak_mb, the only per-worker figure the flow returns), each the process's "
+            "own peak (VmHWM; ru_maxrss would count the parent's peak in a spawned child): "
             "an upper bound of the sum of the peaks; the embedded Prefect server's process "
             "is not counted (not ours)"
         ),

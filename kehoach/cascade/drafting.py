@@ -31,6 +31,24 @@ from kehoach.io.writing import Outcome, sha256, write_own
 from kehoach.plan.model import Plan
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory in MB, as its own, since it started.
+
+    Linux keeps ``ru_maxrss`` across ``exec``: a worker spawned (fork + exec) by the flow's
+    process reports at least that process's peak, the national hierarchy included, as its
+    own. ``VmHWM`` in /proc is the peak of the current address space, new at ``exec``;
+    without /proc, ``ru_maxrss``, an upper bound.
+    """
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        status = ""
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)  # kB
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # kB on Linux
+
+
 def parent_plan_text(draft: Draft) -> str:
     ref = draft.parent_plan
     return (
@@ -197,8 +215,7 @@ def draft_subtrees(job: SubtreeJob, h: Hierarchy) -> BatchResult:
         starts.append((h.unit(unit.parent), job.parent_plans[unit.parent], unit))
     drafts = drafts_below(h, starts, job.settings, admits(job.scope, job.settings), job.issued)
     result = write_drafts(drafts, h, job.folder, job.template, job.recorded)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-    result = result.model_copy(update={"peak_mb": round(peak, 1)})
+    result = result.model_copy(update={"peak_mb": peak_mb()})
     if key is None:
         return result
     journal(job.folder, key, result)
