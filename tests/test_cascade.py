@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import resource
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from hierarchy.units import Level, UnitKind, committee_defaults
+from kehoach.cascade.drafting import peak_mb
 from kehoach.cascade.rules import CascadeError, CascadeSettings, Draft, coverage
 from kehoach.cascade.walk import cascade, check_assignments
 from kehoach.plan.deadline import Deadline
@@ -214,3 +217,13 @@ def test_child_deadline_never_after_parent(
                 assert t.deadline.due is not None and parent_due is not None
                 assert t.deadline.due <= parent_due
                 due_of[(d.unit.id, t.id)] = t.deadline.due
+
+
+def test_a_spawned_worker_reports_its_own_peak_not_its_parents() -> None:
+    # Linux keeps ru_maxrss across exec: a worker spawned by a big flow process would report
+    # the flow's peak as its own (the bench sums the peaks of all the cascade's processes).
+    ballast = b"x" * (300 << 20)  # this process's peak: 300 MB more, every page touched
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        child = pool.apply(peak_mb)
+    parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert len(ballast) and 0 < child < parent - 200

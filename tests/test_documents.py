@@ -8,12 +8,15 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import jinja2
 import pytest
 from docx import Document
+from jinja2.sandbox import SandboxedEnvironment
 
 from hierarchy.sources import load_hierarchy
 from kehoach.cascade.walk import cascade
 from kehoach.documents.docx import TemplateError, compile_template, unescape_tags
+from kehoach.documents.jinja import sandbox
 from kehoach.documents.nd30 import check_docx
 from kehoach.documents.plan_document import (
     PLAN_TEMPLATE,
@@ -218,6 +221,33 @@ def test_entities_inside_tags_are_read_as_characters(
     data = compile_template(path).render(plan_context(plan).model_dump())
     expected = printed.replace("SUMMARY", plain(plan.summary))
     assert f"R&D <b> {expected} '&amp;'" in _text(data)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ row.title }}|{{ row['title'] }}|{{ row.items is callable }}|{{ row.keys()|list }}",
+        "{{ rows|map(attribute='title')|join(', ') }}|{{ row.get('stt', '-') }}",
+        "{% for r in rows %}{{ r.title }}{% if r.items %}+{% endif %};{% endfor %}",
+    ],
+)
+def test_the_sandbox_reads_dicts_as_jinjas_own(source: str) -> None:
+    # The sandbox reads a dict's key without trying the attribute first (faster); a key named
+    # like a dict method ("items") still gives the method, and the output is Jinja's own.
+    row = {"title": "A & <B>", "items": "x"}
+    data = {"row": row, "rows": [row, {"title": "C"}]}
+    jinjas = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
+    assert sandbox().from_string(source).render(data) == jinjas.from_string(source).render(data)
+
+
+def test_the_sandbox_names_a_missing_key_as_jinja_does() -> None:
+    jinjas = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
+    messages = []
+    for env in (sandbox(), jinjas):
+        with pytest.raises(jinja2.UndefinedError) as raised:
+            env.from_string("{{ row.tom_tat }}").render(row={"title": "x"})
+        messages.append(raised.value.message)
+    assert messages[0] == messages[1] == "'dict object' has no attribute 'tom_tat'"
 
 
 def test_unescaping_leaves_the_text_between_tags_alone() -> None:
