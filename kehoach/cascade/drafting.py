@@ -29,7 +29,7 @@ from kehoach.cascade.walk import admits, drafts_below
 from kehoach.documents.docx import CompiledTemplate, compile_template
 from kehoach.documents.plan_document import PLAN_TEMPLATE, plan_context
 from kehoach.documents.task_list import TASK_LIST_TEMPLATE
-from kehoach.io.writing import Outcome, sha256, write_own
+from kehoach.io.writing import Outcome, settle, sha256, write_own
 from kehoach.plan.model import Plan
 
 
@@ -104,9 +104,12 @@ def write_draft(
     folder: Path,
     template: Path | DraftTemplates = PLAN_TEMPLATE,
     recorded: Mapping[str, str] | None = None,
+    *,
+    durable: bool = True,
 ) -> tuple[ManifestEntry, Outcome]:
     """Render one draft and write it under ``folder``, unless the file there is a person's."""
-    return write_rendered(draft, render_draft(draft, template), h, folder, recorded)
+    data = render_draft(draft, template)
+    return write_rendered(draft, data, h, folder, recorded, durable=durable)
 
 
 def write_rendered(
@@ -115,6 +118,8 @@ def write_rendered(
     h: Hierarchy,
     folder: Path,
     recorded: Mapping[str, str] | None = None,
+    *,
+    durable: bool = True,
 ) -> tuple[ManifestEntry, Outcome]:
     """Write a draft's DOCX ``data`` under ``folder``, unless the file there is a person's.
 
@@ -125,7 +130,7 @@ def write_rendered(
     relative = draft_path(h, draft.unit)
     path = relative.as_posix()
     ours = (recorded or {}).get(path)
-    outcome = write_own(folder, relative, data, ours)
+    outcome = write_own(folder, relative, data, ours, durable=durable)
     entry = ManifestEntry(
         unit_id=draft.unit.id,
         unit_name=draft.unit.name,
@@ -148,13 +153,16 @@ def write_drafts(
     template: Path = PLAN_TEMPLATE,
     recorded: Mapping[str, str] | None = None,
 ) -> BatchResult:
-    """Render and write drafts already derived."""
+    """Render and write drafts already derived, flushed to the disk together at the end
+    (:func:`kehoach.io.writing.settle`)."""
     entries, outcomes = [], []
     templates = DraftTemplates.of(template)
     for draft in drafts:
-        entry, outcome = write_draft(draft, h, folder, templates, recorded)
+        entry, outcome = write_draft(draft, h, folder, templates, recorded, durable=False)
         entries.append(entry)
         outcomes.append(outcome)
+    if Outcome.WRITTEN in outcomes:
+        settle()
     return BatchResult(
         entries=entries,
         written=outcomes.count(Outcome.WRITTEN),

@@ -67,8 +67,12 @@ def inside(root: Path, relative: Path) -> Path:
     return target
 
 
-def write_if_changed(root: Path, relative: Path, data: bytes) -> bool:
-    """Write ``data`` atomically to ``root/relative`` unless identical; True if written."""
+def write_if_changed(root: Path, relative: Path, data: bytes, *, durable: bool = True) -> bool:
+    """Write ``data`` atomically to ``root/relative`` unless identical; True if written.
+
+    ``durable``: flushed to the disk before it is renamed into place. A caller writing many
+    files at once (a batch of drafts) passes False and calls :func:`settle` once at the end.
+    """
     target = inside(root, relative)
     try:
         if target.stat().st_size == len(data) and target.read_bytes() == data:
@@ -82,7 +86,8 @@ def write_if_changed(root: Path, relative: Path, data: bytes) -> bool:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
-                os.fsync(handle.fileno())
+                if durable:
+                    os.fsync(handle.fileno())
             os.chmod(tmp, 0o644)
             os.replace(tmp, target)
         except BaseException:
@@ -130,7 +135,21 @@ def write_new(path: Path, data: bytes, *, replace: bool = False) -> None:
         ) from None
 
 
-def write_own(root: Path, relative: Path, data: bytes, ours: str | None) -> Outcome:
+def settle() -> None:
+    """Flush every file written so far to the disk, once for many files.
+
+    An ``fsync`` per draft cost 2.5–4 ms here, more than rendering the draft; one ``sync``
+    after a batch of ~400 costs about as much as a few of them. A batch's drafts are only
+    ever regenerable files (a person's file is never overwritten), and the batch is
+    journalled, durably, only after this: a crash before it leaves a batch that is simply
+    drafted again, and its drafts are checked against their SHA-256 before a rerun skips it.
+    """
+    os.sync()
+
+
+def write_own(
+    root: Path, relative: Path, data: bytes, ours: str | None, *, durable: bool = True
+) -> Outcome:
     """Write ``data`` to ``root/relative`` unless the file there is someone else's work.
 
     ``ours`` is the SHA-256 of what the product last wrote there (from the manifest), None if
@@ -150,7 +169,7 @@ def write_own(root: Path, relative: Path, data: bytes, ours: str | None) -> Outc
         return Outcome.UNCHANGED
     if there is not None and sha256(there) != ours:
         return Outcome.KEPT
-    write_if_changed(root, relative, data)
+    write_if_changed(root, relative, data, durable=durable)
     return Outcome.WRITTEN
 
 
