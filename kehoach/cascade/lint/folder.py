@@ -9,10 +9,12 @@ from the manifest).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
+from hierarchy.units import Unit
 from kehoach.cascade.lint.citations import ParentPlan
 from kehoach.cascade.lint.draft import Memo, lint_draft
 from kehoach.cascade.lint.findings import Finding, LintReport
@@ -72,15 +74,24 @@ def _lint_drafts(
     for e in manifest.drafts:
         if e.unit_id not in h:
             notes.append(f"{e.path}: unit {e.unit_id} is not in the hierarchy {h.source}")
-    depth = {e.unit_id: len(h.path(e.unit_id)) for e in entries}
-    entries.sort(key=lambda e: depth[e.unit_id])  # a parent's draft before its children's
+    # Depth first, a parent's draft before its children's, so that only the parents' texts
+    # on the current path are held: level by level, every commune's plan text was held
+    # while its departments were read (~1 GB over the national hierarchy).
+    position = {u.id: i for i, u in enumerate(_depth_first(h))}
+    entries.sort(key=lambda e: position[e.unit_id])
     parents: dict[str, ParentPlan] = {}
+    path: list[str] = []  # the admin units above the current draft whose texts are held
     voices: dict[str, Voice] = {}
     memo: Memo = {}
     findings: list[Finding] = []
     read = 0
     for e in entries:
         unit = h.unit(e.unit_id)
+        above = {u.id for u in h.path(unit.id)[:-1]}
+        while path and path[-1] not in above:  # left that unit's subtree: let its text go
+            gone = path.pop()
+            parents.pop(gone, None)
+            voices.pop(gone, None)
         try:
             text = read_plan_text((folder / e.path).read_bytes(), where=e.path)
         except (OSError, DocxReadError) as exc:
@@ -95,7 +106,17 @@ def _lint_drafts(
         findings += lint_draft(text, voice, prefix + e.path, parent, memo)
         if not unit.is_department:
             parents[unit.id] = ParentPlan.of_text(text, cited_name(unit))
+            path.append(unit.id)
     return findings, read
+
+
+def _depth_first(h: Hierarchy) -> Iterator[Unit]:
+    """Every unit, each before the units below it, a subtree finished before the next."""
+    stack = [h.root]
+    while stack:
+        unit = stack.pop()
+        yield unit
+        stack.extend(reversed(h.children(unit.id)))
 
 
 def plan_folders(out: Path) -> list[Path]:
