@@ -157,9 +157,14 @@ def write_drafts(
     (:func:`kehoach.io.writing.settle`)."""
     entries, outcomes = [], []
     templates = DraftTemplates.of(template)
+    # Siblings cite the same parent plan: their entries share one copy of what they cite, in
+    # this process and, pickled together, in the flow's, which holds every entry of the run.
+    shared: dict[object, Any] = {}
     for draft in drafts:
         entry, outcome = write_draft(draft, h, folder, templates, recorded, durable=False)
-        entries.append(entry)
+        cited = shared.setdefault(entry.parent_plan, entry.parent_plan)
+        origin = shared.setdefault(entry.derived_from, entry.derived_from)
+        entries.append(entry.model_copy(update={"parent_plan": cited, "derived_from": origin}))
         outcomes.append(outcome)
     if Outcome.WRITTEN in outcomes:
         settle()
