@@ -91,6 +91,7 @@ def _limit_worker(share: dict[str, Any], h: Any, folder: Path, out: Any) -> None
     """One limit process: derive its share depth-first, then per draft build the context,
     render, compress, write, each stage timed; the product's code, no Prefect, no flow."""
     from kehoach.cascade.drafting import DraftTemplates, draft_document, write_rendered
+    from kehoach.io.writing import settle
 
     templates = DraftTemplates.of(share["template"])  # as a drafting worker does per batch
     ready = time.monotonic()
@@ -117,13 +118,16 @@ def _limit_worker(share: dict[str, Any], h: Any, folder: Path, out: Any) -> None
         t3 = clock()
         data = compiled.package(rendered)
         t4 = clock()
-        write_rendered(draft, data, h, folder)
+        write_rendered(draft, data, h, folder, durable=False)  # as a batch writes
         t5 = clock()
         spent["context"] += t2 - t1
         spent["render_xml"] += t3 - t2
         spent["compress_zip"] += t4 - t3
         spent["write"] += t5 - t4
         n += 1
+    t0 = clock()
+    settle()  # the product syncs once per batch, before its journal entry
+    spent["write"] += clock() - t0
     out.put({"n": n, "ready": ready, "done": time.monotonic(), "peak_mb": _rss_peak_mb(), **spent})
 
 
