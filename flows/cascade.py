@@ -134,7 +134,7 @@ def _draft(run: Run, workers: int, dask: str | None, label: str) -> BatchResult:
     with _started(runner):
         # A few batches per worker in flight, not all of them: each submitted batch waits
         # pickled (its slice of the hierarchy, its parents' plans) until a worker takes it,
-        # and 160 national batches at once would hold them all in the flow's memory.
+        # and ~190 national batches at once would hold them all in the flow's memory.
         window = 2 * slots(runner, workers)
         in_flight: deque[PrefectFuture[BatchResult]] = deque()
         # Another process gets only its batch's part of the tree; this one has it all.
