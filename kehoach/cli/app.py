@@ -153,7 +153,7 @@ IN_PROCESS_PREFECT = {
 
 
 def _spawned_workers_skip_the_cli() -> None:
-    """Name this process's main module ``kehoach.__main__`` (``python -m kehoach``).
+    """Name this process's main module ``kehoach.cli.__main__`` (``python -m kehoach.cli``).
 
     Drafting workers are spawned (Prefect's process pool), and a spawned process first runs
     its parent's main script again, here the ``kehoach`` script, importing the whole command
@@ -163,7 +163,7 @@ def _spawned_workers_skip_the_cli() -> None:
     """
     here = sys.modules.get("__main__")
     if here is not None and getattr(here, "__spec__", None) is None:
-        here.__spec__ = importlib.util.find_spec("kehoach.__main__")
+        here.__spec__ = importlib.util.find_spec("kehoach.cli.__main__")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""``python -m kehoach``: the same command as ``kehoach``."""
+"""``python -m kehoach.cli``: the same command as ``kehoach``."""
 
 from kehoach.cli import main
 
