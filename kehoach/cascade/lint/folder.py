@@ -65,7 +65,8 @@ def lint_folder(
     position = depth_first_positions(h)
     entries.sort(key=lambda e: position[e.unit_id])
     checks = check_entries(DraftChecker(h, top, prefix=prefix), folder, entries)
-    return report_of(folder, checks, position, notes)
+    read = sum(1 for c in checks if c.note is None)
+    return report_of(folder, checks, position, notes, read=read)
 
 
 def issuer_text(plan: Plan) -> ParentPlan:
@@ -111,6 +112,14 @@ class DraftChecker:
         self._voices: dict[str, Voice] = {}
         self._memo: Memo = {}
 
+    def voice(self, admin: str) -> Voice:
+        """The voice of the administrative unit ``admin`` (its departments speak in it),
+        built once and held to the end, to give a batch whose roots are its departments."""
+        voice = self._voices.get(admin) or self._given_voices.get(admin)
+        if voice is None:
+            voice = self._given_voices[admin] = Voice(self.h, self.h.unit(admin))
+        return voice
+
     def check(
         self, unit: Unit, parent_unit_id: str | None, path: str, source: bytes | Path
     ) -> DraftFindings:
@@ -130,8 +139,7 @@ class DraftChecker:
             )
         admin = unit.parent if unit.is_department and unit.parent else unit.id
         if admin not in self._voices:
-            given = self._given_voices.get(admin)
-            self._voices[admin] = given or Voice(self.h, self.h.unit(admin))
+            self._voices[admin] = self._given_voices.get(admin) or Voice(self.h, self.h.unit(admin))
         voice = self._voices[admin].speaking_as(unit)
         key = parent_unit_id or ""
         parent = self._parents.get(key) or self._given.get(key) or self.top
@@ -160,13 +168,16 @@ def report_of(
     checks: Iterable[DraftFindings],
     position: Mapping[str, int],
     notes: Sequence[str] = (),
+    *,
+    read: int,
 ) -> LintReport:
     """One report of drafts checked wherever they were, in the order :func:`lint_folder`
-    reads them (``position``: :func:`depth_first_positions`), after ``notes``."""
+    reads them (``position``: :func:`depth_first_positions`), after ``notes``. ``checks``
+    may leave out drafts with nothing to say; ``read`` counts every draft read."""
     ordered = sorted(checks, key=lambda c: position[c.unit_id])
     return LintReport(
         folders=[str(folder)],
-        drafts=sum(1 for c in ordered if c.note is None),
+        drafts=read,
         findings=[f for c in ordered for f in c.findings],
         notes=[*notes, *(c.note for c in ordered if c.note is not None)],
     )
