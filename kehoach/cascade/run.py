@@ -150,6 +150,7 @@ class CascadeOutcome(BaseModel):
     template_warnings: list[str] = []  # the template's ND30 layout problems, each with its fix
     lint: dict[str, int] = {}  # findings of the draft checker per kind, over the plan folder
     lint_first: list[str] = []  # the first findings, one line each
+    lint_seconds: float = 0.0  # the draft check's, summed over the processes that ran it
     resumed: int = 0  # drafts of batches an earlier (crashed or identical) run had finished
     swept: int = 0  # temporary files a killed run had left, removed
     worker_peak_mb: float = 0.0
@@ -162,10 +163,15 @@ class CascadeOutcome(BaseModel):
     def total(self) -> int:
         return sum(self.drafts_per_level.values())
 
-    def checked(self, report: LintReport) -> CascadeOutcome:
-        """The outcome with the draft checker's report on the plan folder."""
+    def checked(self, report: LintReport, seconds: float = 0.0) -> CascadeOutcome:
+        """The outcome with the draft checker's report on the plan folder, and what it took
+        (``seconds``, summed over the processes: most of it ran beside the drafting)."""
         return self.model_copy(
-            update={"lint": report.counts, "lint_first": [f.line for f in report.findings[:5]]}
+            update={
+                "lint": report.counts,
+                "lint_first": [f.line for f in report.findings[:5]],
+                "lint_seconds": round(seconds, 2),
+            }
         )
 
 
