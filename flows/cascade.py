@@ -287,8 +287,8 @@ def cascade_flow(
         template: The DOCX template (docxtpl); empty = the default ke-hoach.docx.
         signers: Who signs for each unit, a YAML or CSV file (unit id → authority, title,
             name); empty = as the hierarchy has them, with the names left blank.
-        lint: Check every draft of the plan folder as kehoach draft lint does, each as its
-            batch writes it (in the drafting workers); the run reports the findings.
+        lint: Check every draft of the plan folder as kehoach draft lint does, each as it
+            is written (the batches' in the drafting workers); the run reports the findings.
         database_url: Status store holding the plans units issued (kehoach plan issue): the
             units below each implement its issued plan; empty = KEHOACH_DATABASE_URL or the
             SQLite default (none yet: every unit implements its parent's draft).
