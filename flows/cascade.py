@@ -47,7 +47,7 @@ from hierarchy.sources import load_hierarchy
 from kehoach.cascade.drafting import write_drafts
 from kehoach.cascade.issued import IssuedPlan
 from kehoach.cascade.journal import BatchResult
-from kehoach.cascade.lint import lint_folder
+from kehoach.cascade.lint import DraftChecker
 from kehoach.cascade.lint.findings import LintReport
 from kehoach.cascade.manifest import PlanSummary
 from kehoach.cascade.partition import slice_for
@@ -55,7 +55,7 @@ from kehoach.cascade.rules import CascadeSettings, Draft, issuer_unit
 from kehoach.cascade.run import CascadeOutcome, Run, prepare, running
 from kehoach.io.errors import KehoachError
 from kehoach.plan.markers import plain
-from kehoach.plan.model import Plan, load_plan
+from kehoach.plan.model import load_plan
 from kehoach.status.rollup import level_label
 
 ProgressHook = Callable[[int, int, str], None]
@@ -77,9 +77,11 @@ def write_drafts_task(
     folder: Path,
     template: Path,
     recorded: Mapping[str, str],
+    checker: DraftChecker | None,
 ) -> BatchResult:
-    """Render and write drafts the flow derived itself (the top of the hierarchy)."""
-    return write_drafts(drafts, h, folder, template, recorded)
+    """Render and write drafts the flow derived itself (the top of the hierarchy), each
+    checked with ``checker`` (the run's, kept for the batches below) if the run checks."""
+    return write_drafts(drafts, h, folder, template, recorded, checker)
 
 
 @task(name="read-issued-plans", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -93,14 +95,16 @@ def read_issued_task(database_url: str | None, key: str, hierarchy: str) -> dict
 
 
 @task(name="lint-drafts", cache_policy=NO_CACHE)
-def lint_drafts_task(folder: Path, plan: Plan, h: Hierarchy) -> LintReport:
-    """Read every draft of the plan folder back and check it (:mod:`kehoach.cascade.lint`)."""
-    return lint_folder(folder, plan=plan, hierarchy=h)
+def lint_report_task(run: Run, drafted: BatchResult) -> LintReport:
+    """The draft check's report (what ``kehoach draft lint`` says of the folder), from the
+    findings the batches sent back: the drafts were checked as they were written."""
+    return run.report(drafted)
 
 
-def _draft(run: Run, workers: int, dask: str | None, label: str) -> BatchResult:
+def _draft(run: Run, workers: int, dask: str | None, label: str, lint: bool) -> BatchResult:
     """Write every draft of the run: the top in the flow, the batches on the drafting task
-    runner (:mod:`flows.runners`), each batch a task run of its own.
+    runner (:mod:`flows.runners`), each batch a task run of its own; with ``lint``, each
+    draft checked where it is written, the batches' in their workers, in parallel.
 
     Progress goes to a Prefect progress artifact and to the in-process hook (the CLI's bar).
     """
@@ -120,9 +124,12 @@ def _draft(run: Run, workers: int, dask: str | None, label: str) -> BatchResult:
     p = run.prepared
     drafted = BatchResult(entries=[], written=0)
     recorded = run.recorded
+    # The top drafts are all written and checked before a batch is handed out: the batches
+    # get their roots' parents' texts from this checker.
+    checker = run.checker() if lint else None
     for chunk in run.top_chunks():
         result = write_drafts_task(
-            opaque(chunk), opaque(run.h), p.folder, p.template, opaque(recorded)
+            opaque(chunk), opaque(run.h), p.folder, p.template, opaque(recorded), opaque(checker)
         )
         advance(result, chunk[-1].unit.name)
         drafted = drafted + result
@@ -140,6 +147,8 @@ def _draft(run: Run, workers: int, dask: str | None, label: str) -> BatchResult:
         # Another process gets only its batch's part of the tree; this one has it all.
         here = isinstance(runner, ThreadPoolTaskRunner)
         for job in run.jobs:
+            if checker is not None:
+                job = run.checked(job, checker)
             if len(in_flight) >= window:
                 drafted = drafted + _collect(in_flight.popleft(), advance)
             # Not quoted (opaque): a batch's arguments are small, and Dask would take the
@@ -248,7 +257,7 @@ def cascade_flow(
         ),
     ] = None,
     lint: Annotated[
-        bool, form("Kiểm tra dự thảo", "Đọc lại mọi dự thảo sau khi soạn (kehoach draft lint)")
+        bool, form("Kiểm tra dự thảo", "Kiểm tra từng dự thảo ngay khi soạn (kehoach draft lint)")
     ] = True,
     database_url: Annotated[Text, DATABASE] = None,
 ) -> CascadeOutcome:
@@ -278,7 +287,8 @@ def cascade_flow(
         template: The DOCX template (docxtpl); empty = the default ke-hoach.docx.
         signers: Who signs for each unit, a YAML or CSV file (unit id → authority, title,
             name); empty = as the hierarchy has them, with the names left blank.
-        lint: Check every draft of the plan folder afterwards (kehoach draft lint).
+        lint: Check every draft of the plan folder as kehoach draft lint does, each as it
+            is written (the batches' in the drafting workers); the run reports the findings.
         database_url: Status store holding the plans units issued (kehoach plan issue): the
             units below each implement its issued plan; empty = KEHOACH_DATABASE_URL or the
             SQLite default (none yet: every unit implements its parent's draft).
@@ -314,10 +324,13 @@ def cascade_flow(
     with running(prepared, h) as run:
         if run.swept:
             logger.warning("Removed %d temporary files an interrupted run left", run.swept)
-        outcome = run.finish(_draft(run, workers, dask, plan.name))
+        drafted = _draft(run, workers, dask, plan.name, lint)
+        outcome = run.finish(drafted)
         if lint:
-            report = lint_drafts_task(prepared.folder, opaque(parent_plan), opaque(h))
-            outcome = outcome.checked(report)
+            gathering = time.perf_counter()
+            report = lint_report_task(opaque(run), opaque(drafted))
+            spent = drafted.check_s + time.perf_counter() - gathering
+            outcome = outcome.checked(report, spent)
             for line in report.findings[:20]:
                 logger.warning("Draft check: %s", line.line)
     outcome = outcome.model_copy(update={"seconds": round(time.perf_counter() - began, 2)})

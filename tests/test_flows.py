@@ -93,6 +93,42 @@ def test_cascade_flow_writes_drafts_and_manifest_and_reruns_idempotently(tmp_pat
     assert not any(word in summary for word in ("drafts:", "findings", "folder:"))
 
 
+def test_the_flows_draft_check_runs_in_the_batches_and_says_what_draft_lint_says(
+    tmp_path: Path,
+) -> None:
+    """The drafts are checked in the two drafting processes as they are written; the run's
+    findings are those of ``kehoach draft lint`` over its folder, with two drafts edited by
+    hand (a ward's, drafted at the top, given another ward's text; one of its sections' in a
+    batch, the same section of that ward's), kept, and the other batches skipped as finished."""
+    from hierarchy.sources import load_hierarchy
+    from kehoach.cascade.lint import lint_folder
+    from kehoach.cascade.manifest import draft_path
+    from kehoach.cascade.run import CascadeOutcome
+    from kehoach.plan.model import load_plan
+
+    plan, out = EXAMPLES / "hoang-mai-67-kh-ubnd.yaml", tmp_path / "out"
+    h = load_hierarchy("hanoi-2024")
+
+    def run() -> CascadeOutcome:
+        return cascade_flow(plan=plan, out=out, xac_nhan=True, batch_size=5, workers=2)
+
+    first = run()
+    folder = plan_dir(out, plan)
+    assert first.total == 90 and sum(first.lint.values()) == 0
+    edits = {"00340": "00337", "00340-tu-phap": "00337-tu-phap"}
+    for unit, other in edits.items():
+        (folder / draft_path(h, h.unit(unit))).write_bytes(
+            (folder / draft_path(h, h.unit(other))).read_bytes()
+        )
+    again = run()
+    assert len(again.edited) == 2 and again.resumed > 0
+    report = lint_folder(folder, plan=load_plan(plan), hierarchy=h)
+    assert report.total > 0
+    assert again.lint == report.counts
+    assert again.lint_first == [f.line for f in report.findings[:5]]
+    assert {f.path for f in report.findings} >= set(again.edited)
+
+
 def test_a_cascade_of_the_whole_plan_must_be_confirmed(tmp_path: Path) -> None:
     """No unit chosen: the run fails in one line saying how (the UI's quick run), nothing
     written; confirmed (as the CLI does), it drafts."""

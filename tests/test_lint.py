@@ -19,6 +19,7 @@ from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from kehoach.cascade.lint import (
     FindingKind,
+    LintReport,
     ParentPlan,
     Voice,
     lint_draft,
@@ -32,6 +33,7 @@ from kehoach.cascade.manifest import (
     draft_path,
     write_manifest,
 )
+from kehoach.cascade.run import CascadeOutcome, prepare, running
 from kehoach.cli import app
 from kehoach.documents.plan_document import render_plan
 from kehoach.documents.plan_text import plan_text_of, read_plan_text
@@ -470,3 +472,58 @@ def test_the_drafts_of_67_from_hoang_mai_have_no_findings(tmp_path: Path) -> Non
     assert cascade.exit_code == 0, cascade.output
     result = runner.invoke(app, ["draft", "lint", str(out), "--plan", str(plan)])
     assert result.exit_code == 0, result.stdout
+
+
+# -- the check a cascade runs as it writes its drafts -----------------------------------
+
+
+def checked_cascade(
+    plan: Plan, h: Hierarchy, out: Path, start: str | None = None
+) -> tuple[CascadeOutcome, LintReport]:
+    """A cascade of ``plan`` below its issuer, in this process, each draft checked as its
+    batch writes it: its outcome and the report it gathers. Batches of 5 units: every ward
+    (6 units) is drafted at the top, its sections in batches below it, beside the district's
+    offices (their parent is the issuer)."""
+    prepared = prepare(plan, h, "hanoi-2024", out, start=start, batch_size=5)
+    with running(prepared, h) as run:
+        drafted = run.draft_here(check=True)
+        return run.finish(drafted), run.report(drafted)
+
+
+def test_a_cascade_reports_what_the_folders_check_finds(
+    tmp_path: Path, clean_55: Plan, plan_67: Plan, hanoi: Hierarchy
+) -> None:
+    """The findings a cascade gathers from its batches are those of ``kehoach draft lint``
+    over the folder it wrote, in the same order: with a ward's draft (drafted at the top) and
+    one of its sections' (in a batch) edited by hand and kept, the other batches skipped as
+    finished, and a run over one ward that leaves the other wards' drafts as they were."""
+    out = tmp_path / "out"
+    first, report = checked_cascade(plan_67, hanoi, out)
+    folder = Path(first.folder)
+    assert report == lint_folder(folder, plan=plan_67, hierarchy=hanoi)
+    assert report.drafts == first.total == 90
+    # A clerk rewrites Yên Sở's draft (III.5 now for the district's office) and its Bộ phận
+    # Tư pháp's (citing the ward's plan as about the district's).
+    ward = folder / draft_path(hanoi, hanoi.unit("00340"))
+    section = folder / draft_path(hanoi, hanoi.unit("00340-tu-phap"))
+    ward.write_bytes(clean(draft_of(clean_55), ("5. Bộ phận Tư pháp", "5. Phòng Tư pháp")))
+    dept = department_plan(clean_55, "thông tin, tuyên truyền về CCHC của quận Hoàng Mai năm 2024")
+    section.write_bytes(render_plan(dept))
+    edited = {p: p.read_bytes() for p in (ward, section)}
+
+    again, report = checked_cascade(plan_67, hanoi, out)
+    assert {folder / p for p in again.edited} == set(edited)
+    assert all(p.read_bytes() == data for p, data in edited.items())  # kept, never redrafted
+    assert again.resumed > 0  # batches skipped as finished: their drafts checked from disk
+    assert report == lint_folder(folder, plan=plan_67, hierarchy=hanoi)
+    # The section, in a batch, is compared with the ward's draft as the clerk left it (the
+    # flow's text, handed to the batch): against 67 itself its citation would pass.
+    assert [(folder / f.path, f.where, f.kind) for f in report.findings] == [
+        (ward, "III.5", K.FOREIGN_ASSIGNEE),
+        (section, "preamble", K.CITATION_CHANGED),
+    ]
+
+    # One ward redrafted: the other wards' drafts, listed still, are checked from disk.
+    partial, part = checked_cascade(plan_67, hanoi, out, start="00340")
+    assert partial.total == 6
+    assert part == lint_folder(folder, plan=plan_67, hierarchy=hanoi) == report

@@ -5,6 +5,8 @@ the flow only hands out batches. A batch of subtrees is drafted depth-first (the
 :mod:`kehoach.cascade.walk`), holding only the plans on the current path, so memory stays
 flat however many units there are. A batch an earlier run finished is skipped
 (:mod:`kehoach.cascade.journal`); a draft someone edited since the product wrote it is kept.
+Asked to (:class:`BatchCheck`), a batch also runs the draft check on each draft it writes,
+in the worker, and returns the findings with its manifest entries.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import os
 import resource
 import socket
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +26,8 @@ from pydantic import BaseModel, ConfigDict
 from hierarchy.graph import Hierarchy
 from kehoach.cascade.issued import IssuedPlan
 from kehoach.cascade.journal import BatchResult, code_fingerprint, finished, journal
+from kehoach.cascade.lint import DraftChecker, ParentPlan, Voice
+from kehoach.cascade.lint.folder import check_entries
 from kehoach.cascade.manifest import DraftState, ManifestEntry, draft_path
 from kehoach.cascade.rules import CascadeSettings, Draft
 from kehoach.cascade.walk import admits, drafts_below
@@ -98,20 +103,6 @@ def render_draft(draft: Draft, template: Path | DraftTemplates = PLAN_TEMPLATE) 
     return compiled.render(context)
 
 
-def write_draft(
-    draft: Draft,
-    h: Hierarchy,
-    folder: Path,
-    template: Path | DraftTemplates = PLAN_TEMPLATE,
-    recorded: Mapping[str, str] | None = None,
-    *,
-    durable: bool = True,
-) -> tuple[ManifestEntry, Outcome]:
-    """Render one draft and write it under ``folder``, unless the file there is a person's."""
-    data = render_draft(draft, template)
-    return write_rendered(draft, data, h, folder, recorded, durable=durable)
-
-
 def write_rendered(
     draft: Draft,
     data: bytes,
@@ -152,27 +143,80 @@ def write_drafts(
     folder: Path,
     template: Path = PLAN_TEMPLATE,
     recorded: Mapping[str, str] | None = None,
+    checker: DraftChecker | None = None,
 ) -> BatchResult:
-    """Render and write drafts already derived, flushed to the disk together at the end
-    (:func:`kehoach.io.writing.settle`)."""
-    entries, outcomes = [], []
+    """Render and write drafts already derived (depth-first), flushed to the disk together at
+    the end (:func:`kehoach.io.writing.settle`); with ``checker``, each checked as written.
+
+    The check reads the bytes just rendered, not the file again; a draft kept because a
+    person edited it is checked as the file on disk, which is what the clerk will open.
+    """
+    entries, outcomes, found = [], [], []
+    checked, spent = 0, 0.0
     templates = DraftTemplates.of(template)
     # Siblings cite the same parent plan: their entries share one copy of what they cite, in
     # this process and, pickled together, in the flow's, which holds every entry of the run.
     shared: dict[object, Any] = {}
     for draft in drafts:
-        entry, outcome = write_draft(draft, h, folder, templates, recorded, durable=False)
+        data = render_draft(draft, templates)
+        entry, outcome = write_rendered(draft, data, h, folder, recorded, durable=False)
         cited = shared.setdefault(entry.parent_plan, entry.parent_plan)
         origin = shared.setdefault(entry.derived_from, entry.derived_from)
         entries.append(entry.model_copy(update={"parent_plan": cited, "derived_from": origin}))
         outcomes.append(outcome)
+        if checker is not None:
+            began = time.perf_counter()
+            source = folder / entry.path if outcome is Outcome.KEPT else data
+            one = checker.check(draft.unit, entry.parent_unit_id, entry.path, source)
+            spent += time.perf_counter() - began
+            checked += one.note is None
+            if one.findings or one.note is not None:
+                found.append(one)
     if Outcome.WRITTEN in outcomes:
         settle()
     return BatchResult(
         entries=entries,
         written=outcomes.count(Outcome.WRITTEN),
         kept=outcomes.count(Outcome.KEPT),
+        checked=checked,
+        checks=found,
+        check_s=spent,
     )
+
+
+def check_written(result: BatchResult, folder: Path, checker: DraftChecker) -> BatchResult:
+    """``result`` with its drafts checked as they are on disk: a batch an earlier run
+    finished, whose findings a re-run must still report."""
+    began = time.perf_counter()
+    checks = check_entries(checker, folder, result.entries)
+    return result.model_copy(
+        update={
+            "checked": sum(1 for c in checks if c.note is None),
+            "checks": [c for c in checks if c.findings or c.note is not None],
+            "check_s": time.perf_counter() - began,
+        }
+    )
+
+
+class BatchCheck(BaseModel):
+    """What a batch needs to check its drafts as :func:`~kehoach.cascade.lint.lint_folder`
+    checks them, for the parents of its roots, whose drafts the flow wrote before any batch
+    started (:meth:`kehoach.cascade.run.Run.checked`): their texts as the flow wrote them (or
+    as a person left them), and their voices (a department root speaks in its committee's,
+    and the batch's slice of the hierarchy holds too little of the committee to build it).
+    A parent not in ``parents`` (the issuer, or a draft that could not be read) is cited as
+    ``top``, the issuer's plan, as in the folder's check.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    top: ParentPlan
+    parents: dict[str, ParentPlan] = {}
+    voices: dict[str, Voice] = {}
+
+    def checker(self, h: Hierarchy) -> DraftChecker:
+        """A checker of this batch's own, its memo living and dying with the batch."""
+        return DraftChecker(h, self.top, parents=self.parents, voices=self.voices)
 
 
 class SubtreeJob(BaseModel):
@@ -194,6 +238,7 @@ class SubtreeJob(BaseModel):
     recorded: dict[str, str] = {}  # path → what the product last wrote there
     journal: bool = True  # skip the batch if a previous run finished it; journal it if not
     issued: dict[str, IssuedPlan] = {}
+    check: BatchCheck | None = None  # check each draft as it is written (the draft check)
 
 
 def batch_key(job: SubtreeJob, h: Hierarchy) -> str:
@@ -202,7 +247,7 @@ def batch_key(job: SubtreeJob, h: Hierarchy) -> str:
     digest = hashlib.sha256(code_fingerprint().encode())
     digest.update(compile_template(job.template).sha256.encode())
     digest.update(compile_template(TASK_LIST_TEMPLATE).sha256.encode())
-    skip = {"folder", "template", "scope", "journal", "recorded"}
+    skip = {"folder", "template", "scope", "journal", "recorded", "check"}
     digest.update(job.model_dump_json(exclude=skip).encode())
     for root in job.roots:
         for unit in h.path(root)[:-1]:
@@ -218,18 +263,20 @@ def draft_subtrees(job: SubtreeJob, h: Hierarchy) -> BatchResult:
     """Derive and write the draft of every unit in the job's subtrees, depth-first.
 
     With ``job.journal``, a batch a previous run finished is skipped, and a batch drafted
-    here is journalled once all its drafts are in place.
+    here is journalled once all its drafts are in place. With ``job.check``, every draft is
+    checked, those of a skipped batch too (read from disk), so a re-run reports the same.
     """
+    checker = job.check.checker(h) if job.check is not None else None
     key = batch_key(job, h) if job.journal else None
     if key is not None and (done := finished(job.folder, key)) is not None:
-        return done
+        return done if checker is None else check_written(done, job.folder, checker)
     starts = []
     for root in job.roots:
         unit = h.unit(root)
         assert unit.parent is not None
         starts.append((h.unit(unit.parent), job.parent_plans[unit.parent], unit))
     drafts = drafts_below(h, starts, job.settings, admits(job.scope, job.settings), job.issued)
-    result = write_drafts(drafts, h, job.folder, job.template, job.recorded)
+    result = write_drafts(drafts, h, job.folder, job.template, job.recorded, checker)
     peak = peak_mb()
     where = f"{socket.gethostname()}:{os.getpid()}"
     result = result.model_copy(update={"peak_mb": peak, "peaks": {where: peak}})

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 import hierarchy
 import kehoach
+from kehoach.cascade.lint.findings import DraftFindings
 from kehoach.cascade.manifest import ManifestEntry
 from kehoach.io.writing import STATE, inside, sha256, write_if_changed
 
@@ -24,7 +25,9 @@ _CODE = (Path(kehoach.__file__).parent, Path(hierarchy.__file__).parent)
 
 
 class BatchResult(BaseModel):
-    """What a batch wrote: its manifest entries, and how many files actually changed."""
+    """What a batch wrote: its manifest entries, and how many files actually changed; and,
+    when it was asked to check them, what the draft check found in each of its drafts (not
+    journalled: a skipped batch checks its drafts again, as they are on disk)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -35,6 +38,11 @@ class BatchResult(BaseModel):
     peak_mb: float = 0.0  # the peak memory of the process that drafted it
     peaks: dict[str, float] = {}  # "host:pid" → peak MB, of every process that drafted
     journal_keys: list[str] = []  # the journal entries of the batches
+    checked: int = 0  # drafts the draft check read and checked
+    #: the drafts it found something in, or could not read (only those: nationally, an entry
+    #: per draft would be tens of MB held in the flow's process)
+    checks: list[DraftFindings] = []
+    check_s: float = 0.0  # seconds spent checking, summed over the processes that checked
 
     def __add__(self, other: BatchResult) -> BatchResult:
         return BatchResult(
@@ -48,6 +56,9 @@ class BatchResult(BaseModel):
                 for k in self.peaks.keys() | other.peaks.keys()
             },
             journal_keys=self.journal_keys + other.journal_keys,
+            checked=self.checked + other.checked,
+            checks=self.checks + other.checks,
+            check_s=self.check_s + other.check_s,
         )
 
 

@@ -23,10 +23,17 @@ from pydantic import BaseModel, ConfigDict
 
 from hierarchy.graph import Hierarchy
 from hierarchy.units import Unit
-from kehoach.cascade.drafting import SubtreeJob, draft_subtrees, write_drafts
+from kehoach.cascade.drafting import BatchCheck, SubtreeJob, draft_subtrees, write_drafts
 from kehoach.cascade.issued import IssuedPlan
 from kehoach.cascade.journal import BatchResult, forget_except
 from kehoach.cascade.lint.findings import LintReport
+from kehoach.cascade.lint.folder import (
+    DraftChecker,
+    check_entries,
+    depth_first_positions,
+    issuer_text,
+    report_of,
+)
 from kehoach.cascade.manifest import (
     DraftState,
     Manifest,
@@ -143,6 +150,7 @@ class CascadeOutcome(BaseModel):
     template_warnings: list[str] = []  # the template's ND30 layout problems, each with its fix
     lint: dict[str, int] = {}  # findings of the draft checker per kind, over the plan folder
     lint_first: list[str] = []  # the first findings, one line each
+    lint_seconds: float = 0.0  # the draft check's, summed over the processes that ran it
     resumed: int = 0  # drafts of batches an earlier (crashed or identical) run had finished
     swept: int = 0  # temporary files a killed run had left, removed
     worker_peak_mb: float = 0.0
@@ -155,10 +163,15 @@ class CascadeOutcome(BaseModel):
     def total(self) -> int:
         return sum(self.drafts_per_level.values())
 
-    def checked(self, report: LintReport) -> CascadeOutcome:
-        """The outcome with the draft checker's report on the plan folder."""
+    def checked(self, report: LintReport, seconds: float = 0.0) -> CascadeOutcome:
+        """The outcome with the draft checker's report on the plan folder, and what it took
+        (``seconds``, summed over the processes: most of it ran beside the drafting)."""
         return self.model_copy(
-            update={"lint": report.counts, "lint_first": [f.line for f in report.findings[:5]]}
+            update={
+                "lint": report.counts,
+                "lint_first": [f.line for f in report.findings[:5]],
+                "lint_seconds": round(seconds, 2),
+            }
         )
 
 
@@ -172,6 +185,7 @@ class Run:
     swept: int
     top: list[Draft] = field(default_factory=list)  # drafted in the flow, top-down
     jobs: list[SubtreeJob] = field(default_factory=list)  # batches of whole subtrees
+    listed: list[ManifestEntry] = field(default_factory=list)  # the manifest finish() wrote
 
     @property
     def recorded(self) -> dict[str, str]:
@@ -186,16 +200,62 @@ class Run:
         for begin in range(0, len(self.top), size):
             yield self.top[begin : begin + size]
 
-    def draft_here(self) -> BatchResult:
+    def draft_here(self, *, check: bool = False) -> BatchResult:
         """Write every draft of the run in this process, one batch after another: what
-        tests and small tools use; the flow spreads the same work over tasks and workers."""
+        tests and small tools use; the flow spreads the same work over tasks and workers.
+        With ``check``, each draft is checked as it is written (see :meth:`report`)."""
         p = self.prepared
         drafted = BatchResult(entries=[], written=0)
+        checker = self.checker() if check else None
         for chunk in self.top_chunks():
-            drafted = drafted + write_drafts(chunk, self.h, p.folder, p.template, self.recorded)
+            drafted = drafted + write_drafts(
+                chunk, self.h, p.folder, p.template, self.recorded, checker
+            )
         for job in self.jobs:
+            job = job if checker is None else self.checked(job, checker)
             drafted = drafted + draft_subtrees(job, self.h)
         return drafted
+
+    def checker(self) -> DraftChecker:
+        """The draft check of the top drafts, those the flow writes itself: against the
+        issuer's plan and each other, keeping the texts the batches below them need."""
+        parents = {self.h.unit(r).parent for job in self.jobs for r in job.roots}
+        return DraftChecker(
+            self.h, issuer_text(self.prepared.plan), keep={u for u in parents if u is not None}
+        )
+
+    def checked(self, job: SubtreeJob, checker: DraftChecker) -> SubtreeJob:
+        """``job`` asked to check its drafts, with its roots' parents' texts and voices from
+        ``checker``, once it has checked the top drafts (they are written before any batch)."""
+        parents = {r: self.h.unit(r).parent or "" for r in job.roots}
+        voices = {p: checker.voice(p) for r, p in parents.items() if self.h.unit(r).is_department}
+        texts = {p: checker.kept[p] for p in parents.values() if p in checker.kept}
+        check = BatchCheck(top=checker.top, parents=texts, voices=voices)
+        return job.model_copy(update={"check": check})
+
+    def report(self, drafted: BatchResult) -> LintReport:
+        """The draft check's report on the plan folder after :meth:`finish`: what
+        :func:`~kehoach.cascade.lint.lint_folder` would say, gathered from the findings of
+        the drafts this run checked as it wrote them (``drafted``, drafted with the check).
+
+        Drafts the manifest lists that this run did not write (outside its scope: another
+        unit's subtree, levels below ``to_level``) are read from disk here, with the texts of
+        the parents they cite.
+        """
+        p = self.prepared
+        position = depth_first_positions(self.h)
+        ours = {e.unit_id for e in drafted.entries}
+        rest = [e for e in self.listed if e.unit_id not in ours]
+        checks, read = list(drafted.checks), drafted.checked
+        if rest:
+            by_unit = {e.unit_id: e for e in self.listed}
+            cited = {e.parent_unit_id or "" for e in rest} & (ours & by_unit.keys())
+            todo = sorted([*rest, *(by_unit[u] for u in cited)], key=lambda e: position[e.unit_id])
+            found = check_entries(DraftChecker(self.h, issuer_text(p.plan)), p.folder, todo)
+            left = {e.unit_id for e in rest}
+            checks += [c for c in found if c.unit_id in left]
+            read += sum(1 for c in found if c.unit_id in left and c.note is None)
+        return report_of(p.folder, checks, position, read=read)
 
     def finish(self, drafted: BatchResult) -> CascadeOutcome:
         """Write the merged manifest (last, atomically) and forget unused journal entries."""
@@ -204,6 +264,7 @@ class Run:
         current = {e.unit_id: e for e in drafted.entries}
         kept, stale = self._carried(current)
         entries = sorted([*current.values(), *kept], key=lambda e: order[e.unit_id])
+        self.listed = entries
         summary = PlanSummary.of(p.plan)
         write_manifest(
             p.folder,

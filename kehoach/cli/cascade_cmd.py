@@ -155,7 +155,7 @@ def cascade(
         ),
     ] = None,
     lint: Annotated[
-        bool, typer.Option(help="Check every draft afterwards (as kehoach draft lint does).")
+        bool, typer.Option(help="Check every draft as it is written (as kehoach draft lint does).")
     ] = True,
     db: Annotated[
         str | None,

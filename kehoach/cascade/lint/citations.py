@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from dataclasses import dataclass, field
 
 from kehoach.cascade.lint.phrases import Citation, citations, same_words, short, unnumbered
@@ -35,6 +36,11 @@ class ParentPlan:
     issuer: str  # as cited: "UBND quận Hoàng Mai"
     summary: str
     cited: dict[str, list[str]] | None = field(default=None)  # number → its citations
+    #: Names this parent in :func:`~kehoach.cascade.lint.draft.lint_draft`'s memo. Not its
+    #: ``id()``: a parent let go is freed, and the next one may get its address, and with it
+    #: the findings of the paragraphs it shares with the first; nor a counter, as parents
+    #: made in the flow's process and in a worker meet in one batch.
+    key: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False, repr=False)
 
     @classmethod
     def of_text(cls, text: PlanText, issuer: str) -> ParentPlan:

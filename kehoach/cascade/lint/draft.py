@@ -71,7 +71,7 @@ def lint_draft(
             by_voice = memo[voice.admin.id, words] = voice_findings(words, voice)
         by_parent: list[tuple[FindingKind, str]] = []
         if parent is not None:
-            key = (f"parent {id(parent)}", words)
+            key = (f"parent {parent.key}", words)
             if key not in memo:
                 memo[key] = citation_findings(words, parent)
             by_parent = memo[key]

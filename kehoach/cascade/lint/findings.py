@@ -79,3 +79,18 @@ class LintReport(BaseModel):
     @property
     def total(self) -> int:
         return len(self.findings)
+
+
+class DraftFindings(BaseModel):
+    """What the check made of one draft: its findings, or why it could not be read.
+
+    Per draft, by unit, so that drafts checked in different processes (the batches of a
+    cascade) can be put back in one order, the order :func:`~kehoach.cascade.lint.lint_folder`
+    reads them in, into one :class:`LintReport`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    unit_id: str
+    findings: list[Finding] = []
+    note: str | None = None  # not checked: why (the draft could not be read)

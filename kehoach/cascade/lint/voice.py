@@ -72,11 +72,12 @@ class Voice:
     speaks within its committee's plan), and what the hierarchy says around them.
 
     Built once per administrative unit (:meth:`of`), and shared by its departments' drafts
-    (:meth:`speaking_as`).
+    (:meth:`speaking_as`). It keeps what it read from the hierarchy, not the hierarchy: a
+    batch's worker gets the voice of its roots' parent, which its slice of the hierarchy
+    cannot build (:class:`kehoach.cascade.lint.folder.DraftChecker`).
     """
 
     def __init__(self, h: Hierarchy, admin: Unit) -> None:
-        self.h = h
         self.unit = self.admin = admin
         self.departments = h.departments(admin.id)
         self.kind = admin.kind.word.lower()  # "phường", as the unit calls itself
