@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 from hierarchy.graph import Hierarchy
 from hierarchy.units import Unit, UnitKind
+from kehoach.cascade.memo import by_identity
 from kehoach.documents.plan_document import assignee_text
 from kehoach.documents.task_list import TaskListContext, TaskRow
 from kehoach.plan.markers import plain, with_deadlines
@@ -120,8 +121,10 @@ class _Above(NamedTuple):
     levels: frozenset[str]
     department_kinds: frozenset[str]
 
-    @classmethod
-    def of(cls, committee: Unit, h: Hierarchy) -> _Above:
+    @staticmethod
+    @by_identity
+    def of(committee: Unit, h: Hierarchy) -> _Above:
+        """The bodies above ``committee`` (once for all its departments)."""
         chain = []  # the units above the committee that the hierarchy holds (a slice may not)
         unit = committee
         while unit.parent is not None and unit.parent in h:
@@ -130,7 +133,7 @@ class _Above(NamedTuple):
         own = committee.kind.word.casefold()
         words = {u.kind.word.casefold() for u in chain if u.kind.word} - {own}
         kinds = {d.kind.word for u in chain for d in h.departments(u.id)}
-        return cls(frozenset(words), frozenset(kinds))
+        return _Above(frozenset(words), frozenset(kinds))
 
 
 def _names_another_body(title: str, dept: Unit, above: _Above) -> bool:
