@@ -50,7 +50,7 @@ from kehoach.cascade.journal import BatchResult
 from kehoach.cascade.lint import DraftChecker
 from kehoach.cascade.lint.findings import LintReport
 from kehoach.cascade.manifest import PlanSummary
-from kehoach.cascade.partition import slice_for
+from kehoach.cascade.partition import slice_for, task_groups
 from kehoach.cascade.rules import CascadeSettings, Draft, issuer_unit
 from kehoach.cascade.run import CascadeOutcome, Run, prepare, running
 from kehoach.io.errors import KehoachError
@@ -103,8 +103,8 @@ def lint_report_task(run: Run, drafted: BatchResult) -> LintReport:
 
 def _draft(run: Run, workers: int, dask: str | None, label: str, lint: bool) -> BatchResult:
     """Write every draft of the run: the top in the flow, the batches on the drafting task
-    runner (:mod:`flows.runners`), each batch a task run of its own; with ``lint``, each
-    draft checked where it is written, the batches' in their workers, in parallel.
+    runner (:mod:`flows.runners`), a few consecutive batches to a task run; with ``lint``,
+    each draft checked where it is written, the batches' in their workers, in parallel.
 
     Progress goes to a Prefect progress artifact and to the in-process hook (the CLI's bar).
     """
@@ -137,26 +137,32 @@ def _draft(run: Run, workers: int, dask: str | None, label: str, lint: bool) -> 
         return drafted
     # One batch gains nothing from other processes, and starting them costs seconds.
     runner = drafting_runner(workers if len(run.jobs) > 1 else 1, dask)
-    get_run_logger().info("Drafting %d batches on %s", len(run.jobs), describe(runner))
     with _started(runner):
         # A few batches per worker in flight, not all of them: each submitted batch waits
         # pickled (its slice of the hierarchy, its parents' plans) until a worker takes it,
         # and ~190 national batches at once would hold them all in the flow's memory.
         window = 2 * slots(runner, workers)
         in_flight: deque[PrefectFuture[BatchResult]] = deque()
-        # Another process gets only its batch's part of the tree; this one has it all.
+        # Another process gets only its batches' part of the tree; this one has it all.
         here = isinstance(runner, ThreadPoolTaskRunner)
-        for job in run.jobs:
+        sizes = [sum(p.parts.sizes[r] for r in job.roots) for job in run.jobs]
+        groups = task_groups(sizes, slots(runner, workers))
+        get_run_logger().info(
+            "Drafting %d batches in %d tasks on %s", len(run.jobs), len(groups), describe(runner)
+        )
+        for group in groups:
+            jobs = [run.jobs[i] for i in group]
             if checker is not None:
-                job = run.checked(job, checker)
+                jobs = [run.checked(job, checker) for job in jobs]
             if len(in_flight) >= window:
                 drafted = drafted + _collect(in_flight.popleft(), advance)
-            # Not quoted (opaque): a batch's arguments are small, and Dask would take the
+            roots = [r for job in jobs for r in job.roots]
+            # Not quoted (opaque): a task's arguments are small, and Dask would take the
             # quote, a tuple, for a task of its own.
             in_flight.append(
                 runner.submit(
                     draft_subtrees_task,
-                    {"job": job, "h": run.h if here else slice_for(run.h, job.roots)},
+                    {"jobs": jobs, "h": run.h if here else slice_for(run.h, roots)},
                 )
             )
         while in_flight:

@@ -1,4 +1,4 @@
-"""The task a drafting worker runs: one batch of whole subtrees, derived, rendered, written.
+"""The task a drafting worker runs: batches of whole subtrees, derived, rendered, written.
 
 A module of its own so that what a worker runs is in one short place, apart from the flow's
 orchestration. A worker still imports :mod:`flows.cascade` (Prefect sends the flow with each
@@ -33,10 +33,16 @@ def transient_io(_task: object, _run: object, state: State) -> bool:
     retry_delay_seconds=1,
     retry_condition_fn=transient_io,
 )
-def draft_subtrees_task(job: SubtreeJob, h: Hierarchy) -> BatchResult:
-    """Derive, render and write one batch of whole subtrees, wherever the task runner runs it
-    (``h`` is the batch's slice of the hierarchy: :func:`kehoach.cascade.partition.slice_for`).
+def draft_subtrees_task(jobs: list[SubtreeJob], h: Hierarchy) -> BatchResult:
+    """Derive, render and write batches of whole subtrees one after another, wherever the
+    task runner runs them (``h`` is their slice of the hierarchy:
+    :func:`kehoach.cascade.partition.slice_for`).
 
-    A batch an earlier run finished (its journal entry and drafts intact) is skipped.
+    Several batches to a task (:func:`kehoach.cascade.partition.task_groups`): a task run
+    costs its worker a fixed part of a second; each batch is still journalled on its own. A
+    batch an earlier run finished (its journal entry and drafts intact) is skipped.
     """
-    return draft_subtrees(job, h)
+    drafted = BatchResult(entries=[], written=0)
+    for job in jobs:
+        drafted = drafted + draft_subtrees(job, h)
+    return drafted

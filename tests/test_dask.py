@@ -108,7 +108,7 @@ def test_hoang_mai_drafted_on_two_dask_workers_is_byte_identical_to_a_local_run(
     manifest = json.loads((there / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["drafts"] == json.loads((here / "manifest.json").read_text("utf-8"))["drafts"]
 
-    # Every batch was a task run of this flow run, and both workers ran some of them.
+    # The batches ran as task runs of this flow run, and both workers ran some of them.
     from prefect.settings import PREFECT_API_URL
 
     runs = api_post(

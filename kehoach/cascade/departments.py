@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import lru_cache
 from typing import NamedTuple
 
 from hierarchy.graph import Hierarchy
 from hierarchy.units import Unit, UnitKind
+from kehoach.cascade.memo import by_identity
 from kehoach.documents.plan_document import assignee_text
 from kehoach.documents.task_list import TaskListContext, TaskRow
 from kehoach.plan.markers import plain, with_deadlines
@@ -120,8 +122,10 @@ class _Above(NamedTuple):
     levels: frozenset[str]
     department_kinds: frozenset[str]
 
-    @classmethod
-    def of(cls, committee: Unit, h: Hierarchy) -> _Above:
+    @staticmethod
+    @by_identity
+    def of(committee: Unit, h: Hierarchy) -> _Above:
+        """The bodies above ``committee`` (once for all its departments)."""
         chain = []  # the units above the committee that the hierarchy holds (a slice may not)
         unit = committee
         while unit.parent is not None and unit.parent in h:
@@ -130,11 +134,13 @@ class _Above(NamedTuple):
         own = committee.kind.word.casefold()
         words = {u.kind.word.casefold() for u in chain if u.kind.word} - {own}
         kinds = {d.kind.word for u in chain for d in h.departments(u.id)}
-        return cls(frozenset(words), frozenset(kinds))
+        return _Above(frozenset(words), frozenset(kinds))
 
 
-def _names_another_body(title: str, dept: Unit, above: _Above) -> bool:
-    """Whether a part's title names a body other than ``dept``, at a level above its own.
+@lru_cache(maxsize=1 << 12)  # the same titles, for every department of every unit
+def _names_another_body(title: str, kind: str, above: _Above) -> bool:
+    """Whether a part's title names a body other than a department of ``kind`` ("Phòng",
+    "Bộ phận"), at a level above its own.
 
     A child's plan copies its parent's text, and with it parts the parent addressed to its
     own departments ("Sở Thông tin và Truyền thông" in a district's plan, "Phòng Nội vụ" or
@@ -145,7 +151,7 @@ def _names_another_body(title: str, dept: Unit, above: _Above) -> bool:
     """
     text = _MARKER.sub("", plain(title).strip())
     kinds = [k for k in above.department_kinds if text.startswith(k + " ")]
-    if kinds and max(kinds, key=len) != dept.kind.word:
+    if kinds and max(kinds, key=len) != kind:
         return True
     low = text.casefold()
     return any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", low) for w in above.levels)
@@ -170,7 +176,7 @@ def addressed(parent_plan: Plan, committee: Unit, dept: Unit, h: Hierarchy) -> l
     above = _Above.of(committee, h)
     for s in parent_plan.implementation:
         a = s.assignee
-        if a is None or (s.title and _names_another_body(s.title, dept, above)):
+        if a is None or (s.title and _names_another_body(s.title, dept.kind.word, above)):
             continue
         if a.group is Group.CAC_PHONG_BAN:
             shared += _paragraphs(s)

@@ -19,6 +19,7 @@ from hierarchy.graph import Hierarchy
 from hierarchy.units import Level, Unit
 from kehoach.cascade.departments import DepartmentDocument, DocumentKind, department_document
 from kehoach.cascade.manifest import DerivedFrom
+from kehoach.cascade.memo import by_identity
 from kehoach.cascade.parts import implementation_for
 from kehoach.documents.task_list import TaskListContext
 from kehoach.io.errors import KehoachError
@@ -444,12 +445,12 @@ def _involves(task: Task, dept: Unit) -> bool:
     return any(a.unit == dept.id or a.group is Group.CAC_PHONG_BAN for a in people)
 
 
-def derive_department_plan(
-    parent_plan: Plan, parent: Unit, dept: Unit, h: Hierarchy, settings: CascadeSettings
-) -> DepartmentDocument:
-    """What a department writes for the tasks its unit's plan gives it to lead or support:
-    its own ND 30 plan if it has a seal, else its task list (both with those tasks)."""
-    tasks = tuple(
+@by_identity
+def _department_rows(parent_plan: Plan, settings: CascadeSettings) -> tuple[Task, ...]:
+    """The unit's annex rows as its departments carry them: due a department's lead time
+    earlier (never before the plan, never after the unit's own date). The same for each of
+    the unit's departments, so derived once for all of them."""
+    return tuple(
         t.model_copy(
             update={
                 "deadline": _not_before(
@@ -460,8 +461,16 @@ def derive_department_plan(
             }
         )
         for t in parent_plan.tasks
-        if _involves(t, dept)
     )
+
+
+def derive_department_plan(
+    parent_plan: Plan, parent: Unit, dept: Unit, h: Hierarchy, settings: CascadeSettings
+) -> DepartmentDocument:
+    """What a department writes for the tasks its unit's plan gives it to lead or support:
+    its own ND 30 plan if it has a seal, else its task list (both with those tasks)."""
+    rows = _department_rows(parent_plan, settings)
+    tasks = tuple(t for t in rows if _involves(t, dept))
     return department_document(parent_plan, parent, dept, h, tasks)
 
 

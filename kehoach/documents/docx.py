@@ -26,7 +26,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,7 @@ class TemplateError(KehoachError):
     """A template cannot be compiled or rendered (syntax error, unknown name, forbidden tag)."""
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and most texts repeat from draft to draft
 def clean_text(value: str) -> str:
     """Text safe inside WordprocessingML: no control characters, no raw line breaks."""
     return _CONTROL.sub("", value.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))

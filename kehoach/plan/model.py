@@ -15,7 +15,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from hierarchy.units import ROLE_PATTERN, IssuingBody, Level, Signer
@@ -244,8 +251,15 @@ class Plan(BaseModel):
     recipients: tuple[Recipient, ...] = ()
     signer: Signer
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Plan:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _consistent(cls, data: Any, handler: ModelWrapValidatorHandler[Plan]) -> Plan:
+        """The plan's own rules, checked once: a plan given as a plan was checked when it was
+        built (it is frozen), where an after-validator would check it again for every model
+        holding it (each draft, each batch's job), a tenth of deriving a draft."""
+        if type(data) is cls:
+            return data
+        self = handler(data)
         ids = [t.id for t in self.tasks]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
