@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -291,10 +291,10 @@ def _own_row(
     issue: PlanIssue | None,
     reported: bool,
     is_issuer: bool,
-) -> tuple[int, _Quotas]:
+) -> tuple[int, _Quotas | None]:
     """One unit's own figures as a packed row (:func:`_counts`), and its quotas."""
     row = 0
-    quotas: _Quotas = {}
+    quotas: _Quotas | None = None  # most units have no quota: no dict made and freed for them
     tasks, issuing = _read_tasks(unit, plan, department_ids)
     dues, done = dates.dues, TaskState.HOAN_THANH
     for task in tasks:
@@ -306,6 +306,8 @@ def _own_row(
             row += _OPEN if as_of <= due else _OVERDUE
         if task.quota is not None:
             actual = status.count or 0 if status is not None else 0
+            if quotas is None:
+                quotas = {}
             quotas[task.id] = (actual, dates.target(task))
     expected = None if is_issuer else _plan_due(issuing, dates)
     if expected is not None:
@@ -336,17 +338,27 @@ M = TypeVar("M", bound=BaseModel)
 def _built(cls: type[M], values: dict[str, Any]) -> M:
     """``cls.model_construct(**values)`` for a model without defaults left to fill, private
     attributes, extras or post-init; ``values`` holds every field, in field order."""
+    return _built_all(cls, [values])[0]
+
+
+def _built_all(cls: type[M], values: Iterable[dict[str, Any]]) -> list[M]:
+    """:func:`_built` of each of ``values``, in one loop (a call per model was a tenth of a
+    national roll-up)."""
     fields = _FIELDS_SET.get(cls)
     if fields is None:
         fields = _FIELDS_SET[cls] = set(cls.model_fields)  # shared: frozen models never add
     if not _DIRECT:
-        return cls.model_construct(fields, **values)
-    model = cls.__new__(cls)
-    _set(model, "__dict__", values)
-    _set(model, "__pydantic_fields_set__", fields)
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
-    return model
+        return [cls.model_construct(fields, **v) for v in values]
+    new = cls.__new__
+    models = []
+    for v in values:
+        model = new(cls)
+        _set(model, "__dict__", v)
+        _set(model, "__pydantic_fields_set__", fields)
+        _set(model, "__pydantic_extra__", None)
+        _set(model, "__pydantic_private__", None)
+        models.append(model)
+    return models
 
 
 _QUOTA_CACHE: dict[tuple[int, int], QuotaFigure] = {}
@@ -364,7 +376,7 @@ def _quota(actual: int, target: int) -> QuotaFigure:
     return known
 
 
-def _figures(row: int, quotas: _Quotas) -> Figures:
+def _figures(row: int, quotas: _Quotas | None) -> Figures:
     """Figures of a packed row and its quotas (sorted by task id)."""
     q = {k: _quota(*quotas[k]) for k in sorted(quotas)} if quotas else {}
     counts = _counts(row)
@@ -419,6 +431,9 @@ def latest_statuses(
         by_task = out.get(s.unit_id)
         if by_task is None:
             by_task = out[s.unit_id] = {}
+        if this_period:
+            by_task[s.task_id] = s  # no record ranks above this period's: the latest wins
+            continue
         current = by_task.get(s.task_id)
         if current is None or order[current.period.partition("-")[2]] <= rank:
             by_task[s.task_id] = s
@@ -498,7 +513,7 @@ def _roll_up(
     no_statuses: dict[str, TaskStatus] = {}
     none: set[str] = set()  # a department has nothing below it; own_tasks does not ask
     own_rows: list[int] = []
-    own_quotas: list[_Quotas] = []
+    own_quotas: list[_Quotas | None] = []
     for i, unit in enumerate(units):
         row, quotas = _own_row(
             unit,
@@ -514,32 +529,34 @@ def _roll_up(
         own_rows.append(row)
         own_quotas.append(quotas)
     sub_rows, sub_quotas = _sum_up(up, own_rows, own_quotas)
-    # Units of the same kind often have the same own figures (7k distinct among 65k), and a
-    # unit with nothing below has its own as its subtree: one (frozen) Figures per distinct
-    # row and quotas.
+    # Units of the same kind often have the same own figures (7k distinct among 65k): one
+    # (frozen) Figures per distinct row and quotas.
     made: dict[int | tuple[int, tuple[tuple[str, tuple[int, int]], ...]], Figures] = {}
 
-    def figures(row: int, quotas: _Quotas) -> Figures:
+    def figures(row: int, quotas: _Quotas | None) -> Figures:
         key = (row, tuple(quotas.items())) if quotas else row
         known = made.get(key)
         if known is None:
             known = made[key] = _figures(row, quotas)
         return known
 
-    rows = [
-        _built(
-            UnitRollup,
+    values = []
+    for i, (uid, name, parent_id, kind) in enumerate(lines):
+        row, quotas, own = own_rows[i], own_quotas[i], figures(own_rows[i], own_quotas[i])
+        values.append(
             {
                 "unit_id": uid,
                 "unit_name": name,
-                "parent_unit_id": parent,
+                "parent_unit_id": parent_id,
                 "level": _LEVEL_OF_KIND[kind],
-                "own": figures(own_rows[i], own_quotas[i]),
-                "subtree": figures(sub_rows[i], sub_quotas[i]),
-            },
+                "own": own,
+                # Nothing added below (a unit without children): its own figures.
+                "subtree": own
+                if sub_rows[i] is row and sub_quotas[i] is quotas
+                else figures(sub_rows[i], sub_quotas[i]),
+            }
         )
-        for i, (uid, name, parent, kind) in enumerate(lines)
-    ]
+    rows = _built_all(UnitRollup, values)
     return Rollup(plan=plan_key, period=period.key, as_of=as_of, units=rows)
 
 
@@ -547,8 +564,8 @@ _LEVEL_OF_KIND = {kind: kind.level.value for kind in UnitKind}
 
 
 def _sum_up(
-    up: list[int], rows: list[int], quotas: list[_Quotas]
-) -> tuple[list[int], list[_Quotas]]:
+    up: list[int], rows: list[int], quotas: list[_Quotas | None]
+) -> tuple[list[int], list[_Quotas | None]]:
     """Subtree rows and quotas: each unit's own plus its children's subtrees.
 
     ``up[i]`` is the index of unit i's parent (-1: none), always below i, so one pass from
@@ -565,8 +582,8 @@ def _sum_up(
         child_q = sub_q[i]
         if child_q:
             parent_q = sub_q[p]
-            if parent_q is quotas[p]:
-                parent_q = sub_q[p] = dict(parent_q)
+            if parent_q is None or parent_q is quotas[p]:
+                parent_q = sub_q[p] = dict(parent_q or {})
             for key, (actual, target) in child_q.items():
                 known = parent_q.get(key)
                 parent_q[key] = (
