@@ -497,8 +497,9 @@ def _roll_up(
         for u in level:
             uid = u.id
             if uid in plans:
-                parent = -1 if uid == root else index.get(u.parent or "", -1)
-                if parent >= 0 and u.is_department:
+                kind, parent_id = u.kind, u.parent
+                parent = -1 if uid == root else index.get(parent_id or "", -1)
+                if parent >= 0 and kind in _DEPARTMENT_KINDS:
                     theirs = departments.get(parent)
                     if theirs is None:
                         theirs = departments[parent] = set()
@@ -508,23 +509,24 @@ def _roll_up(
                 units.append(u)
                 # What the unit's line says, read while the unit is at hand (reading 65k
                 # units again for the output costs as much as this walk).
-                lines.append((uid, u.name, None if uid == root else u.parent, u.kind))
+                lines.append((uid, u.name, None if uid == root else parent_id, kind))
     dates = _Dates(period)
     no_statuses: dict[str, TaskStatus] = {}
     none: set[str] = set()  # a department has nothing below it; own_tasks does not ask
     own_rows: list[int] = []
     own_quotas: list[_Quotas | None] = []
     for i, unit in enumerate(units):
+        uid = unit.id
         row, quotas = _own_row(
             unit,
-            plans[unit.id],
+            plans[uid],
             departments.get(i, none),
             dates,
             as_of,
-            statuses.get(unit.id, no_statuses),
-            issues.get(unit.id),
-            unit.id in reported,
-            is_issuer=unit.id == root,
+            statuses.get(uid, no_statuses),
+            issues.get(uid),
+            uid in reported,
+            is_issuer=uid == root,
         )
         own_rows.append(row)
         own_quotas.append(quotas)
@@ -561,6 +563,7 @@ def _roll_up(
 
 
 _LEVEL_OF_KIND = {kind: kind.level.value for kind in UnitKind}
+_DEPARTMENT_KINDS = frozenset(kind for kind in UnitKind if kind.is_department)
 
 
 def _sum_up(
