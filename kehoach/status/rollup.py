@@ -32,9 +32,9 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
-from operator import add
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -143,12 +143,14 @@ class Rollup(BaseModel):
         return next(u for u in self.units if u.unit_id == unit_id)
 
 
-def own_tasks(unit: Unit, plan: Plan, department_ids: set[str]) -> list[Task]:
+def own_tasks(unit: Unit, plan: Plan, department_ids: AbstractSet[str]) -> list[Task]:
     """The tasks whose status ``unit`` reports (see the module docstring)."""
     return _read_tasks(unit, plan, department_ids)[0]
 
 
-def _read_tasks(unit: Unit, plan: Plan, department_ids: set[str]) -> tuple[list[Task], list[Task]]:
+def _read_tasks(
+    unit: Unit, plan: Plan, department_ids: AbstractSet[str]
+) -> tuple[list[Task], list[Task]]:
     """``unit``'s own tasks (:func:`own_tasks`) and its "issue your own plan" tasks
     (:func:`plan_due`), in one pass over its plan.
 
@@ -212,30 +214,17 @@ def plan_due(unit: Unit, plan: Plan, period: Period) -> tuple[dt.date, bool] | N
 
 
 def _plan_due(issuing: list[Task], dates: _Dates) -> tuple[dt.date, bool] | None:
-    if not issuing:
-        return None
-    return (
-        min(dates.due(t) for t in issuing),
-        any(t.deadline.recurrence is not None for t in issuing),
-    )
-
-
-def own_figures(
-    unit: Unit,
-    plan: Plan,
-    department_ids: set[str],
-    period: Period,
-    as_of: dt.date,
-    statuses: Mapping[str, TaskStatus],
-    issue: PlanIssue | None,
-    reported: bool,
-    is_issuer: bool,
-) -> Figures:
-    """The figures of one unit's own work."""
-    row, quotas = _own_row(
-        unit, plan, department_ids, _Dates(period), as_of, statuses, issue, reported, is_issuer
-    )
-    return _figures(row, quotas)
+    # A plain loop: every unit of a national roll-up has one or two of these tasks, and
+    # min() and any() over generators cost more than the tasks' reading.
+    due: dt.date | None = None
+    yearly = False
+    for t in issuing:
+        d = dates.due(t)
+        if due is None or d < due:
+            due = d
+        if t.deadline.recurrence is not None:
+            yearly = True
+    return None if due is None else (due, yearly)
 
 
 class _Dates:
@@ -270,58 +259,68 @@ class _Dates:
 _Quotas = dict[str, tuple[int, int]]  # task id → (actual, target)
 
 
+# A unit's eleven counts (:data:`_COUNTS`) are one int, each count in its own 32 bits: adding
+# two units' figures is one int addition (a national roll-up's subtrees are 65k additions,
+# not 720k), a row is a dict key as it is, and a task is added to its bucket and to the
+# task count at once. The counts are of tasks, plans and reports, far below 2**32 (a whole
+# country has 360k tasks): no field ever carries into the next.
+_WIDTH = 32
+_MASK = (1 << _WIDTH) - 1
+_SHIFTS = tuple(range(0, _WIDTH * len(_COUNTS), _WIDTH))
+_ONE = {name: 1 << shift for name, shift in zip(_COUNTS, _SHIFTS, strict=True)}
+_ON_TIME, _LATE, _OPEN, _OVERDUE = (
+    _ONE["tasks"] + _ONE[bucket]
+    for bucket in ("done_on_time", "done_late", "open_on_time", "open_overdue")
+)
+_PLANS = tuple(_ONE[k] for k in ("plans_on_time", "plans_late", "plans_missing", "plans_pending"))
+_SUBMITTED, _MISSING = _ONE["reports_submitted"], _ONE["reports_missing"]
+
+
+def _counts(row: int) -> list[int]:
+    """A packed row's counts, in :data:`_COUNTS` order."""
+    return [row >> shift & _MASK for shift in _SHIFTS]
+
+
 def _own_row(
     unit: Unit,
     plan: Plan,
-    department_ids: set[str],
+    department_ids: AbstractSet[str],
     dates: _Dates,
     as_of: dt.date,
     statuses: Mapping[str, TaskStatus],
     issue: PlanIssue | None,
     reported: bool,
     is_issuer: bool,
-) -> tuple[list[int], _Quotas]:
-    """One unit's own figures as a row of ints in :data:`_COUNTS` order, and its quotas."""
-    on_time = late = open_on_time = open_overdue = 0
-    quotas: _Quotas = {}
+) -> tuple[int, _Quotas | None]:
+    """One unit's own figures as a packed row (:func:`_counts`), and its quotas."""
+    row = 0
+    quotas: _Quotas | None = None  # most units have no quota: no dict made and freed for them
     tasks, issuing = _read_tasks(unit, plan, department_ids)
     dues, done = dates.dues, TaskState.HOAN_THANH
     for task in tasks:
         due = dues.get(id(task.deadline)) or dates.due(task)
         status = statuses.get(task.id)
         if status is not None and status.state is done:
-            if (status.done_on or due) <= due:
-                on_time += 1
-            else:
-                late += 1
-        elif as_of <= due:
-            open_on_time += 1
+            row += _ON_TIME if (status.done_on or due) <= due else _LATE
         else:
-            open_overdue += 1
+            row += _OPEN if as_of <= due else _OVERDUE
         if task.quota is not None:
             actual = status.count or 0 if status is not None else 0
+            if quotas is None:
+                quotas = {}
             quotas[task.id] = (actual, dates.target(task))
-    plans = [0, 0, 0, 0]  # on time, late, missing, pending
     expected = None if is_issuer else _plan_due(issuing, dates)
     if expected is not None:
         due, yearly = expected
         if issue is not None and yearly and issue.issued_on.year != dates.period.year:
             issue = None  # last year's plan does not count for this year
         if issue is not None:
-            plans[0 if issue.issued_on <= due else 1] += 1
+            row += _PLANS[0 if issue.issued_on <= due else 1]
         else:
-            plans[2 if as_of > due else 3] += 1
-    owes = owes_report(tasks)
-    return [
-        len(tasks),
-        on_time,
-        late,
-        open_on_time,
-        open_overdue,
-        *plans,
-        int(owes and reported),
-        int(owes and not reported),
-    ], quotas
+            row += _PLANS[2 if as_of > due else 3]
+    if owes_report(tasks):
+        row += _SUBMITTED if reported else _MISSING
+    return row, quotas
 
 
 # Models made for the output: from values computed here out of validated inputs, so they
@@ -339,17 +338,27 @@ M = TypeVar("M", bound=BaseModel)
 def _built(cls: type[M], values: dict[str, Any]) -> M:
     """``cls.model_construct(**values)`` for a model without defaults left to fill, private
     attributes, extras or post-init; ``values`` holds every field, in field order."""
+    return _built_all(cls, [values])[0]
+
+
+def _built_all(cls: type[M], values: Iterable[dict[str, Any]]) -> list[M]:
+    """:func:`_built` of each of ``values``, in one loop (a call per model was a tenth of a
+    national roll-up)."""
     fields = _FIELDS_SET.get(cls)
     if fields is None:
         fields = _FIELDS_SET[cls] = set(cls.model_fields)  # shared: frozen models never add
     if not _DIRECT:
-        return cls.model_construct(fields, **values)
-    model = cls.__new__(cls)
-    _set(model, "__dict__", values)
-    _set(model, "__pydantic_fields_set__", fields)
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
-    return model
+        return [cls.model_construct(fields, **v) for v in values]
+    new = cls.__new__
+    models = []
+    for v in values:
+        model = new(cls)
+        _set(model, "__dict__", v)
+        _set(model, "__pydantic_fields_set__", fields)
+        _set(model, "__pydantic_extra__", None)
+        _set(model, "__pydantic_private__", None)
+        models.append(model)
+    return models
 
 
 _QUOTA_CACHE: dict[tuple[int, int], QuotaFigure] = {}
@@ -367,10 +376,11 @@ def _quota(actual: int, target: int) -> QuotaFigure:
     return known
 
 
-def _figures(row: list[int], quotas: _Quotas | None) -> Figures:
-    """Figures of a row in :data:`_COUNTS` order and its quotas (sorted by task id)."""
+def _figures(row: int, quotas: _Quotas | None) -> Figures:
+    """Figures of a packed row and its quotas (sorted by task id)."""
     q = {k: _quota(*quotas[k]) for k in sorted(quotas)} if quotas else {}
-    return _built(Figures, dict(zip(_FIGURE_FIELDS, (*row[:5], q, *row[5:]), strict=True)))
+    counts = _counts(row)
+    return _built(Figures, dict(zip(_FIGURE_FIELDS, (*counts[:5], q, *counts[5:]), strict=True)))
 
 
 _FIGURE_FIELDS = tuple(Figures.model_fields)
@@ -421,6 +431,9 @@ def latest_statuses(
         by_task = out.get(s.unit_id)
         if by_task is None:
             by_task = out[s.unit_id] = {}
+        if this_period:
+            by_task[s.task_id] = s  # no record ranks above this period's: the latest wins
+            continue
         current = by_task.get(s.task_id)
         if current is None or order[current.period.partition("-")[2]] <= rank:
             by_task[s.task_id] = s
@@ -465,9 +478,9 @@ def _roll_up(
     root: str,
 ) -> Rollup:
     # Columnar: the units top-down as indices 0..n-1 (a parent before its children), each
-    # unit's own figures a row of ints, the subtrees summed by one pass up the parent array
-    # (deepest first); models are made only for the output. The semantics are those of
-    # adding Figures up the tree (module docstring), ~10x faster over a whole country.
+    # unit's own figures a packed row (:func:`_counts`), the subtrees summed by one pass up the
+    # parent array (deepest first); models are made only for the output. The semantics are
+    # those of adding Figures up the tree (module docstring), ~10x faster over a whole country.
     statuses = latest_statuses(snapshot, plans, period)
     issues = {i.unit_id: i for i in snapshot.issues}
     reported = set(snapshot.reported)
@@ -476,95 +489,110 @@ def _roll_up(
     # Where each unit's subtree is added: its parent, when that is in the roll-up too (a
     # parent comes before its children, so its index is known by then).
     up: list[int] = []
+    # Each unit's departments with a plan (the tasks it leaves to them are counted there),
+    # gathered in the same walk: asking the hierarchy for them cost 15 µs a unit.
+    departments: dict[int, set[str]] = {}
+    lines: list[tuple[str, str, str | None, UnitKind]] = []
     for level in h.levels(root):
         for u in level:
             uid = u.id
             if uid in plans:
-                up.append(-1 if uid == root else index.get(u.parent or "", -1))
+                kind, parent_id = u.kind, u.parent
+                parent = -1 if uid == root else index.get(parent_id or "", -1)
+                if parent >= 0 and kind in _DEPARTMENT_KINDS:
+                    theirs = departments.get(parent)
+                    if theirs is None:
+                        theirs = departments[parent] = set()
+                    theirs.add(uid)
+                up.append(parent)
                 index[uid] = len(units)
                 units.append(u)
+                # What the unit's line says, read while the unit is at hand (reading 65k
+                # units again for the output costs as much as this walk).
+                lines.append((uid, u.name, None if uid == root else parent_id, kind))
     dates = _Dates(period)
     no_statuses: dict[str, TaskStatus] = {}
-    own_rows: list[list[int]] = []
-    own_quotas: list[_Quotas] = []
-    for unit in units:
-        departments = (
-            set()  # a department has nothing below it; own_tasks does not ask
-            if unit.is_department
-            else {d.id for d in h.departments(unit.id) if d.id in plans}
-        )
+    none: set[str] = set()  # a department has nothing below it; own_tasks does not ask
+    own_rows: list[int] = []
+    own_quotas: list[_Quotas | None] = []
+    for i, unit in enumerate(units):
+        uid = unit.id
         row, quotas = _own_row(
             unit,
-            plans[unit.id],
-            departments,
+            plans[uid],
+            departments.get(i, none),
             dates,
             as_of,
-            statuses.get(unit.id, no_statuses),
-            issues.get(unit.id),
-            unit.id in reported,
-            is_issuer=unit.id == root,
+            statuses.get(uid, no_statuses),
+            issues.get(uid),
+            uid in reported,
+            is_issuer=uid == root,
         )
         own_rows.append(row)
         own_quotas.append(quotas)
-    sub_rows, sub_quotas, has_children = _sum_up(up, own_rows, own_quotas)
+    sub_rows, sub_quotas = _sum_up(up, own_rows, own_quotas)
     # Units of the same kind often have the same own figures (7k distinct among 65k): one
     # (frozen) Figures per distinct row and quotas.
-    made: dict[tuple[tuple[int, ...], tuple[tuple[str, tuple[int, int]], ...]], Figures] = {}
-    rows = []
-    for i, u in enumerate(units):
-        key = (tuple(own_rows[i]), tuple(own_quotas[i].items()))
-        own = made.get(key)
-        if own is None:
-            own = made[key] = _figures(own_rows[i], own_quotas[i])
-        rows.append(
-            _built(
-                UnitRollup,
-                {
-                    "unit_id": u.id,
-                    "unit_name": u.name,
-                    "parent_unit_id": u.parent if u.id != root else None,
-                    "level": _LEVEL_OF_KIND[u.kind],
-                    "own": own,
-                    # Nothing below: the subtree is the unit's own figures, the same object.
-                    "subtree": _figures(sub_rows[i], sub_quotas[i]) if has_children[i] else own,
-                },
-            )
+    made: dict[int | tuple[int, tuple[tuple[str, tuple[int, int]], ...]], Figures] = {}
+
+    def figures(row: int, quotas: _Quotas | None) -> Figures:
+        key = (row, tuple(quotas.items())) if quotas else row
+        known = made.get(key)
+        if known is None:
+            known = made[key] = _figures(row, quotas)
+        return known
+
+    values = []
+    for i, (uid, name, parent_id, kind) in enumerate(lines):
+        row, quotas, own = own_rows[i], own_quotas[i], figures(own_rows[i], own_quotas[i])
+        values.append(
+            {
+                "unit_id": uid,
+                "unit_name": name,
+                "parent_unit_id": parent_id,
+                "level": _LEVEL_OF_KIND[kind],
+                "own": own,
+                # Nothing added below (a unit without children): its own figures.
+                "subtree": own
+                if sub_rows[i] is row and sub_quotas[i] is quotas
+                else figures(sub_rows[i], sub_quotas[i]),
+            }
         )
+    rows = _built_all(UnitRollup, values)
     return Rollup(plan=plan_key, period=period.key, as_of=as_of, units=rows)
 
 
 _LEVEL_OF_KIND = {kind: kind.level.value for kind in UnitKind}
+_DEPARTMENT_KINDS = frozenset(kind for kind in UnitKind if kind.is_department)
 
 
 def _sum_up(
-    up: list[int], rows: list[list[int]], quotas: list[_Quotas]
-) -> tuple[list[list[int]], list[_Quotas], list[bool]]:
+    up: list[int], rows: list[int], quotas: list[_Quotas | None]
+) -> tuple[list[int], list[_Quotas | None]]:
     """Subtree rows and quotas: each unit's own plus its children's subtrees.
 
     ``up[i]`` is the index of unit i's parent (-1: none), always below i, so one pass from
     the last unit to the first has every child's subtree complete before its parent's. A
-    unit's own row and quotas are shared until a child is added (then copied, not changed).
+    unit's own quotas are shared until a child's are added (then copied, not changed).
     """
     sub = list(rows)
     sub_q = list(quotas)
-    has_children = [False] * len(rows)
     for i in range(len(rows) - 1, -1, -1):
         p = up[i]
         if p < 0:
             continue
-        sub[p] = list(map(add, sub[p], sub[i]))
+        sub[p] += sub[i]
         child_q = sub_q[i]
         if child_q:
             parent_q = sub_q[p]
-            if parent_q is quotas[p]:
-                parent_q = sub_q[p] = dict(parent_q)
+            if parent_q is None or parent_q is quotas[p]:
+                parent_q = sub_q[p] = dict(parent_q or {})
             for key, (actual, target) in child_q.items():
                 known = parent_q.get(key)
                 parent_q[key] = (
                     (actual, target) if known is None else (known[0] + actual, known[1] + target)
                 )
-        has_children[p] = True
-    return sub, sub_q, has_children
+    return sub, sub_q
 
 
 def check_sums(rollup: Rollup) -> list[str]:
