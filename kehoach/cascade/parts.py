@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from hierarchy.graph import Hierarchy
 from hierarchy.units import Level, Unit
@@ -165,9 +166,18 @@ def implementation_for(
 def _not_with_itself(paragraph: str, department: str) -> str:
     """A department never coordinates with, or sends to, itself: where two roles the parent
     gave two departments are one department here, "phối hợp với <itself>" is dropped."""
+    if f"|{department}}}" not in paragraph:  # most paragraphs never name it
+        return paragraph
+    coordinates, sends = _itself(department)
+    return sends.sub(", tổng hợp", coordinates.sub("", paragraph))
+
+
+@lru_cache(maxsize=1 << 10)
+def _itself(department: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The patterns of ``department`` named as its own coordinator or recipient, compiled
+    once per name (the same names recur in every unit of a level)."""
     own = rf"\{{phong:[a-z0-9-]+\|{re.escape(department)}\}}"
-    paragraph = re.sub(rf",? phối hợp với {own}(?= )", "", paragraph)
-    return re.sub(rf", gửi {own} tổng hợp", ", tổng hợp", paragraph)
+    return re.compile(rf",? phối hợp với {own}(?= )"), re.compile(rf", gửi {own} tổng hợp")
 
 
 def _section(part: _Part) -> Section:
