@@ -59,7 +59,7 @@ class TemplateError(KehoachError):
     """A template cannot be compiled or rendered (syntax error, unknown name, forbidden tag)."""
 
 
-@lru_cache(maxsize=1 << 16)  # pure, and most texts repeat from draft to draft
+@lru_cache(maxsize=1 << 12)  # pure; most texts repeat between siblings (see markers.plain)
 def clean_text(value: str) -> str:
     """Text safe inside WordprocessingML: no control characters, no raw line breaks."""
     return _CONTROL.sub("", value.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
