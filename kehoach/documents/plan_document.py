@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -89,42 +90,56 @@ def assignee_text(a: Assignee) -> str:
     return a.unit or ""
 
 
-def _section_blocks(sections: tuple[Section, ...], depth: int) -> list[Block]:
-    out: list[Block] = []
+class _Raw(NamedTuple):
+    """A paragraph of the body before it is printed (:func:`_printed_block`)."""
+
+    kind: Literal["heading", "subheading", "para"]
+    text: str
+
+
+@lru_cache(maxsize=1 << 12)  # pure, and a Block is frozen: siblings share most paragraphs
+def _printed_block(kind: Literal["heading", "subheading", "para"], text: str) -> Block:
+    """The block as the document prints it. One model per distinct paragraph: building
+    them was a tenth of a national cascade's drafting (each draft's ~100 blocks, twice)."""
+    return Block(kind=kind, text=printed(text))
+
+
+def _section_blocks(sections: tuple[Section, ...], depth: int) -> list[_Raw]:
+    out: list[_Raw] = []
     for i, s in enumerate(sections):
         if s.title:
             marker = f"{i + 1}." if depth == 0 else f"{'abcdefghiklmnopq'[i % 16]})"
             title = s.title if _NUMBERED.match(s.title) else f"{marker} {s.title}"
-            out.append(Block(kind="subheading", text=title))
-        out += [Block(kind="para", text=p) for p in s.paragraphs]
+            out.append(_Raw(kind="subheading", text=title))
+        out += [_Raw(kind="para", text=p) for p in s.paragraphs]
         out += _section_blocks(s.sections, depth + 1)
     return out
 
 
 def body_blocks(plan: Plan) -> list[Block]:
     """The numbered body of a plan, in the order of Phụ lục III of ND 30/2020."""
-    blocks: list[Block] = []
+    blocks: list[_Raw] = []
     if plan.preamble:
-        blocks.append(Block(kind="para", text=plan.preamble))
+        blocks.append(_Raw(kind="para", text=plan.preamble))
     elif plan.references:
         cites = "; ".join(r.citation for r in plan.references)
         blocks.append(
-            Block(
+            _Raw(
                 kind="para",
                 text=f"Thực hiện {cites}, {plan.issuer.name} ban hành Kế hoạch như sau:",
             )
         )
-    parts: list[tuple[str, list[Block]]] = []
-    purposes = [Block(kind="para", text=p) for p in plan.purposes]
-    requirements = [Block(kind="para", text=p) for p in plan.requirements]
+    parts: list[tuple[str, list[_Raw]]] = []
+    purposes = [_Raw(kind="para", text=p) for p in plan.purposes]
+    requirements = [_Raw(kind="para", text=p) for p in plan.requirements]
     if purposes or requirements:
         parts.append(
             (
                 "MỤC ĐÍCH, YÊU CẦU",
                 [
-                    Block(kind="subheading", text="1. Mục đích"),
+                    _Raw(kind="subheading", text="1. Mục đích"),
                     *purposes,
-                    Block(kind="subheading", text="2. Yêu cầu"),
+                    _Raw(kind="subheading", text="2. Yêu cầu"),
                     *requirements,
                 ],
             )
@@ -137,29 +152,27 @@ def body_blocks(plan: Plan) -> list[Block]:
         if plan.forms:
             parts.append(("HÌNH THỨC", _section_blocks(plan.forms, 0)))
     elif plan.content or plan.forms:
-        content: list[Block] = []
+        content: list[_Raw] = []
         if plan.content:
-            content += [Block(kind="subheading", text="1. Nội dung")]
+            content += [_Raw(kind="subheading", text="1. Nội dung")]
             content += _section_blocks(plan.content, 1)
         if plan.forms:
-            content += [Block(kind="subheading", text=f"{2 if plan.content else 1}. Hình thức")]
+            content += [_Raw(kind="subheading", text=f"{2 if plan.content else 1}. Hình thức")]
             content += _section_blocks(plan.forms, 1)
         parts.append(("NỘI DUNG, HÌNH THỨC", content))
     if plan.implementation:
         parts.append(("TỔ CHỨC THỰC HIỆN", _section_blocks(plan.implementation, 0)))
     if plan.budget:
-        parts.append(("KINH PHÍ THỰC HIỆN", [Block(kind="para", text=p) for p in plan.budget]))
+        parts.append(("KINH PHÍ THỰC HIỆN", [_Raw(kind="para", text=p) for p in plan.budget]))
     for i, (title, inner) in enumerate(parts):
-        blocks.append(Block(kind="heading", text=f"{_ROMAN[i]}. {title}"))
+        blocks.append(_Raw(kind="heading", text=f"{_ROMAN[i]}. {title}"))
         blocks += inner
     closing = plan.closing or f"Trên đây là Kế hoạch {lower_first(plain(plan.summary))}."
     closing = closing.rstrip()
     if not closing.endswith("./."):
         closing = closing.rstrip(".") + "./."
-    blocks.append(Block(kind="para", text=closing))
-    # New blocks rather than model_copy(update=…): a copy goes through copy.copy and
-    # __copy__ per block, ~3x the cost of validating two strings.
-    return [Block(kind=b.kind, text=printed(b.text)) for b in blocks]
+    blocks.append(_Raw(kind="para", text=closing))
+    return [_printed_block(b.kind, b.text) for b in blocks]
 
 
 def recipient_lines(plan: Plan) -> list[str]:
