@@ -22,6 +22,7 @@ from docx import Document
 from kehoach.cli import app
 from kehoach.documents.nd30 import check_docx, check_task_list_docx
 from kehoach.documents.plan_document import PLAN_TEMPLATE, fixed_plan_template
+from kehoach.io.writing import Confined, Outcome, OutputError, write_own
 from tests.conftest import EXAMPLES, TINY, edited_template, files, plan_dir, refused, runner
 
 Write = Callable[[str, str], Path]
@@ -468,3 +469,22 @@ def test_names_with_slashes_and_dots_stay_inside_the_output_folder(
     written = [p for p in tmp_path.rglob("*.docx")]
     assert written and all(p.resolve().is_relative_to(out.resolve()) for p in written)
     assert any(p.name == "00340-phuong-yen-so.docx" for p in written)
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["one file", "a batch's paths"])
+def test_a_link_inside_the_output_folder_does_not_lead_a_draft_out(
+    tmp_path: Path, batch: bool
+) -> None:
+    root, outside = tmp_path / "out", tmp_path / "elsewhere"
+    (root / "a").mkdir(parents=True)
+    outside.mkdir()
+    (root / "b").symlink_to(outside, target_is_directory=True)
+    (root / "a" / "f.docx").symlink_to(outside / "f.docx")
+    confined = Confined(root) if batch else None
+    for relative in ("b/f.docx", "a/f.docx", "a/../../elsewhere/f.docx", "../f.docx"):
+        with pytest.raises(OutputError, match="leaves the output folder"):
+            write_own(root, Path(relative), b"x", None, confined=confined)
+    assert list(outside.iterdir()) == []
+    assert write_own(root, Path("a/g.docx"), b"x", None, confined=confined) is Outcome.WRITTEN
+    assert write_own(root, Path("c/d/g.docx"), b"x", None, confined=confined) is Outcome.WRITTEN
+    assert (root / "a" / "g.docx").read_bytes() == (root / "c" / "d" / "g.docx").read_bytes()

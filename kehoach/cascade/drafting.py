@@ -34,7 +34,7 @@ from kehoach.cascade.walk import admits, drafts_below
 from kehoach.documents.docx import CompiledTemplate, compile_template
 from kehoach.documents.plan_document import PLAN_TEMPLATE, plan_context
 from kehoach.documents.task_list import TASK_LIST_TEMPLATE
-from kehoach.io.writing import Outcome, settle, sha256, write_own
+from kehoach.io.writing import Confined, Outcome, settle, sha256, write_own
 from kehoach.plan.model import Plan
 
 
@@ -111,17 +111,19 @@ def write_rendered(
     recorded: Mapping[str, str] | None = None,
     *,
     durable: bool = True,
+    confined: Confined | None = None,
 ) -> tuple[ManifestEntry, Outcome]:
     """Write a draft's DOCX ``data`` under ``folder``, unless the file there is a person's.
 
     ``recorded`` maps paths to what the product last wrote there (the previous manifest): a
     file with other bytes has been edited by hand and is kept. Its entry then keeps the
-    product's SHA-256, so the next run still sees the edit.
+    product's SHA-256, so the next run still sees the edit. ``confined`` (of ``folder``)
+    checks the paths of a batch.
     """
     relative = draft_path(h, draft.unit)
     path = relative.as_posix()
     ours = (recorded or {}).get(path)
-    outcome = write_own(folder, relative, data, ours, durable=durable)
+    outcome = write_own(folder, relative, data, ours, durable=durable, confined=confined)
     entry = ManifestEntry(
         unit_id=draft.unit.id,
         unit_name=draft.unit.name,
@@ -154,12 +156,15 @@ def write_drafts(
     entries, outcomes, found = [], [], []
     checked, spent = 0, 0.0
     templates = DraftTemplates.of(template)
+    confined = Confined(folder)
     # Siblings cite the same parent plan: their entries share one copy of what they cite, in
     # this process and, pickled together, in the flow's, which holds every entry of the run.
     shared: dict[object, Any] = {}
     for draft in drafts:
         data = render_draft(draft, templates)
-        entry, outcome = write_rendered(draft, data, h, folder, recorded, durable=False)
+        entry, outcome = write_rendered(
+            draft, data, h, folder, recorded, durable=False, confined=confined
+        )
         cited = shared.setdefault(entry.parent_plan, entry.parent_plan)
         origin = shared.setdefault(entry.derived_from, entry.derived_from)
         entries.append(entry.model_copy(update={"parent_plan": cited, "derived_from": origin}))
