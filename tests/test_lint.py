@@ -17,6 +17,7 @@ from docx import Document
 
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
+from kehoach.cascade.drafting import DraftTemplates, draft_context
 from kehoach.cascade.lint import (
     FindingKind,
     LintReport,
@@ -34,12 +35,19 @@ from kehoach.cascade.manifest import (
     write_manifest,
 )
 from kehoach.cascade.run import CascadeOutcome, prepare, running
+from kehoach.cascade.walk import cascade
 from kehoach.cli import app
-from kehoach.documents.plan_document import render_plan
-from kehoach.documents.plan_text import plan_text_of, read_plan_text
+from kehoach.documents.plan_document import PlanContext, render_plan
+from kehoach.documents.plan_text import (
+    plan_text_of,
+    printed_text,
+    prints_its_context,
+    read_plan_text,
+)
+from kehoach.documents.task_list import TaskListContext
 from kehoach.io.writing import sha256
 from kehoach.plan.model import Assignee, Plan, load_plan
-from tests.conftest import EXAMPLES, runner
+from tests.conftest import EXAMPLES, edited_template, runner
 
 K = FindingKind
 
@@ -478,13 +486,13 @@ def test_the_drafts_of_67_from_hoang_mai_have_no_findings(tmp_path: Path) -> Non
 
 
 def checked_cascade(
-    plan: Plan, h: Hierarchy, out: Path, start: str | None = None
+    plan: Plan, h: Hierarchy, out: Path, start: str | None = None, template: Path | None = None
 ) -> tuple[CascadeOutcome, LintReport]:
     """A cascade of ``plan`` below its issuer, in this process, each draft checked as its
     batch writes it: its outcome and the report it gathers. Batches of 5 units: every ward
     (6 units) is drafted at the top, its sections in batches below it, beside the district's
     offices (their parent is the issuer)."""
-    prepared = prepare(plan, h, "hanoi-2024", out, start=start, batch_size=5)
+    prepared = prepare(plan, h, "hanoi-2024", out, start=start, batch_size=5, template=template)
     with running(prepared, h) as run:
         drafted = run.draft_here(check=True)
         return run.finish(drafted), run.report(drafted)
@@ -527,3 +535,52 @@ def test_a_cascade_reports_what_the_folders_check_finds(
     partial, part = checked_cascade(plan_67, hanoi, out, start="00340")
     assert partial.total == 6
     assert part == lint_folder(folder, plan=plan_67, hierarchy=hanoi) == report
+
+
+@pytest.mark.parametrize(
+    ("source", "plan", "start", "task_lists"),
+    [
+        ("hanoi-2024", "ha-noi-145-kh-ubnd.yaml", "Quận Hoàng Mai", True),
+        ("hanoi-2024", "hoang-mai-67-kh-ubnd.yaml", None, True),
+        ("hanoi-2025", "ha-noi-145-kh-ubnd.yaml", "Phường Hoàng Mai", False),
+    ],
+)
+def test_a_drafts_words_are_those_its_docx_reads_back(
+    source: str, plan: str, start: str | None, task_lists: bool
+) -> None:
+    """What a batch's draft check takes instead of reading its own DOCX back: the words of
+    the context it was rendered from, for every draft (plans and, where wards have sections
+    without a seal, task lists), at both structures; the default templates print their
+    samples' contexts as given."""
+    h = load_hierarchy(source)
+    templates = DraftTemplates.of()
+    assert prints_its_context(templates.plan, PlanContext)
+    assert prints_its_context(templates.task_list, TaskListContext)
+    drafts = [d for level in cascade(load_plan(EXAMPLES / plan), h, start=start) for d in level]
+    assert {d.task_list is not None for d in drafts} == {False, task_lists}
+    for d in drafts:
+        compiled, context = draft_context(d, templates)
+        assert printed_text(context) == read_plan_text(compiled.render(context.model_dump()))
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "{{ summary }} trên địa bàn quận",  # the sample shows it
+        "{{ summary }}{% if blocks|length > 20 %} trên địa bàn quận{% endif %}",  # not its
+    ],
+    ids=["words added", "words added for long plans only"],
+)
+def test_a_template_that_adds_words_has_its_drafts_read_back(
+    tmp_path: Path, plan_67: Plan, hanoi: Hierarchy, tag: str
+) -> None:
+    """A template an operator gave words of its own: the batches check what its drafts
+    read, as ``kehoach draft lint`` does, not the words they were rendered from. Here each
+    ward's plan then speaks of "the district" as its own area."""
+    template = edited_template(tmp_path, {"word/document.xml": [("{{ summary }}", tag, 1)]})
+    outcome, report = checked_cascade(plan_67, hanoi, tmp_path / "out", template=template)
+    assert report == lint_folder(Path(outcome.folder), plan=plan_67, hierarchy=hanoi)
+    wards = [u for u in hanoi.children("008") if not u.is_department]
+    summaries = {(f.kind, f.where) for f in report.findings if f.where == "summary"}
+    assert summaries == {(K.FOREIGN_SELF_REFERENCE, "summary")}
+    assert len([f for f in report.findings if f.where == "summary"]) == len(wards) == 14

@@ -237,9 +237,13 @@ def lint_plan_template(template: Path) -> list[str]:
     a broken tag raises TemplateError naming it (nothing can be drafted), a layout ND30 does
     not allow is one line each, with the fix.
     """
+    return check_docx(compile_template(template).render(sample_context().model_dump()))
+
+
+def sample_context() -> PlanContext:
+    """The sample beside the default template (what a template check renders)."""
     sample = json.loads((TEMPLATES / "ke-hoach.sample.json").read_text(encoding="utf-8"))
-    data = compile_template(template).render(PlanContext.model_validate(sample).model_dump())
-    return check_docx(data)
+    return PlanContext.model_validate(sample)
 
 
 def fixed_plan_template(template: Path) -> bytes:

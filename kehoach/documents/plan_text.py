@@ -38,7 +38,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from kehoach.documents.plan_document import AnnexRow, Block, plan_context
+from kehoach.documents.docx import CompiledTemplate
+from kehoach.documents.plan_document import AnnexRow, Block, PlanContext, plan_context
+from kehoach.documents.plan_document import sample_context as plan_sample
+from kehoach.documents.task_list import TaskListContext
+from kehoach.documents.task_list import sample_context as task_list_sample
 from kehoach.io.errors import KehoachError
 from kehoach.plan.model import Plan
 
@@ -310,9 +314,7 @@ def annex_column(head: str) -> str | None:
 
 
 def _rows(heads: list[str], rows: list[list[list[_Line]]], own: str) -> list[dict[str, str]]:
-    """The task rows of a table, by its header. A task list's "Trách nhiệm" column ("Chủ
-    trì", "Chủ trì, phối hợp với X", "Phối hợp với X") says who leads and who coordinates,
-    the section itself (``own``, its name as its top line prints it) being one of them."""
+    """The task rows of a table, by its header (see :func:`_annex_row`)."""
     columns = [_column(h) for h in heads]
     out = []
     for row in rows:
@@ -320,36 +322,130 @@ def _rows(heads: list[str], rows: list[list[list[_Line]]], own: str) -> list[dic
         if len(cells) != len(columns):
             continue
         found = {c: v for c, v in zip(columns, cells, strict=True) if c is not None}
-        line = {f: found.get(f, "") for f in _ANNEX_FIELDS}
-        role = found.get("role", "")
-        lowered = role.lower()
-        if lowered.startswith("chủ trì"):
-            at = lowered.find("phối hợp với")
-            line["lead"] = own
-            line["coordinating"] = role[at + len("phối hợp với") :].strip() if at >= 0 else ""
-        elif lowered.startswith("phối hợp với"):
-            line["lead"] = role[len("phối hợp với") :].strip()
-            line["coordinating"] = own
-        out.append(line)
+        out.append(_annex_row(found, own))
     return out
+
+
+def _annex_row(found: dict[str, str], own: str) -> dict[str, str]:
+    """A task row from its cells by field. A task list's "Trách nhiệm" column ("Chủ trì",
+    "Chủ trì, phối hợp với X", "Phối hợp với X") says who leads and who coordinates, the
+    section itself (``own``, its name as its top line prints it) being one of them."""
+    line = {f: found.get(f, "") for f in _ANNEX_FIELDS}
+    role = found.get("role", "")
+    lowered = role.lower()
+    if lowered.startswith("chủ trì"):
+        at = lowered.find("phối hợp với")
+        line["lead"] = own
+        line["coordinating"] = role[at + len("phối hợp với") :].strip() if at >= 0 else ""
+    elif lowered.startswith("phối hợp với"):
+        line["lead"] = role[len("phối hợp với") :].strip()
+        line["coordinating"] = own
+    return line
 
 
 def plan_text_of(plan: Plan) -> PlanText:
     """The text ``plan`` renders to, without rendering it: what a checker compares a child's
     draft with when the parent is a plan file, not a draft on disk."""
-    context = plan_context(plan)
+    return context_text(plan_context(plan), plan.doc_type)
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())  # as read back: runs of spaces (and tabs, breaks) as one
+
+
+def _spaced_once(block: Block) -> Block:
+    """``block`` as read back; itself when its spaces are already single (nearly always)."""
+    words = _words(block.text)
+    return block if words == block.text else Block(kind=block.kind, text=words)
+
+
+def printed_text(context: PlanContext | TaskListContext) -> PlanText:
+    """The text a draft's DOCX rendered from ``context`` reads back as, without reading it:
+    the words of :func:`context_text` or :func:`task_list_text`. True of a template that
+    prints its context as given (:func:`prints_its_context`), as the default ones do."""
+    if isinstance(context, TaskListContext):
+        return task_list_text(context)
+    return context_text(context)
+
+
+def prints_its_context(
+    template: CompiledTemplate, kind: type[PlanContext | TaskListContext]
+) -> bool:
+    """Whether ``template`` (of a plan, or of a task list) prints its sample's context as
+    :func:`printed_text` says, the words read back from the DOCX it renders: a template an
+    operator restyled does, one that adds or rewords text does not. Once per template."""
+    key = (template.sha256, kind.__name__)
+    known = _PRINTS.get(key)
+    if known is None:
+        sample = task_list_sample() if kind is TaskListContext else plan_sample()
+        try:
+            rendered = read_plan_text(template.render(sample.model_dump()))
+        except (KehoachError, ValueError):
+            rendered = None
+        known = _PRINTS[key] = rendered == printed_text(sample)
+    return known
+
+
+_PRINTS: dict[tuple[str, str], bool] = {}
+
+
+def context_text(context: PlanContext, type_name: str = "KẾ HOẠCH") -> PlanText:
+    """The text the plan template lays ``context`` out in, as :func:`read_plan_text` reads
+    it back from the DOCX (see :func:`printed_text`)."""
     return PlanText(
         issuer_lines=[
             *([context.issuer_superior] if context.issuer_superior else []),
             *context.issuer_lines,
         ],
-        number_line=" ".join(context.number_line.split()),
-        dateline=" ".join(context.dateline.split()),
-        type_name=plan.doc_type,
+        number_line=_words(context.number_line),
+        dateline=_words(context.dateline),
+        type_name=type_name,
         summary=context.summary,
-        body=[b.model_copy(update={"text": " ".join(b.text.split())}) for b in context.blocks],
+        body=[_spaced_once(b) for b in context.blocks],
         recipients=context.recipients,
         annex_title=context.annex_title,
-        annex_caption=" ".join(context.annex_caption.split()),
+        annex_caption=_words(context.annex_caption),
         annex=context.tasks,
     )
+
+
+def task_list_text(context: TaskListContext) -> PlanText:
+    """The text the task list template lays ``context`` out in, as :func:`read_plan_text`
+    reads it back (the ward and the section on top, the table's "Trách nhiệm" read as who
+    leads and who coordinates, the text around the table as the body)."""
+    own = _words(context.section_lines[-1] if context.section_lines else context.committee)
+    lines = [(context.caption, False), (context.tasks_heading, True)]
+    if not context.tasks:
+        lines.append((context.no_tasks, False))
+    if context.duties:
+        lines.append((context.duties_heading, True))
+        lines += [(d, False) for d in context.duties]
+    body = [_printed_line(text, bold) for text, bold in lines]
+    return PlanText(
+        issuer_lines=[w for w in map(_words, [context.committee, *context.section_lines]) if w],
+        number_line="",
+        dateline=_words(context.dateline),
+        type_name="DANH SÁCH NHIỆM VỤ",
+        summary=_words(context.summary),
+        body=[b for b in body if b is not None],
+        recipients=[],
+        annex_title="",
+        annex_caption="",
+        annex=[_task_row(t.stt, t.title, t.role, t.deadline, own) for t in context.tasks],
+    )
+
+
+# Cached, as the paragraphs read back are (:func:`_paragraph`): the sections of a ward share
+# most of their duties and tasks, and a model per line was most of a task list's words' cost.
+@lru_cache(maxsize=1 << 12)
+def _printed_line(text: str, bold: bool) -> Block | None:
+    """A task list's line as read back: its words and kind; None if it prints nothing."""
+    words = _words(text)
+    return Block(kind=_kind(words, bold), text=words) if words else None
+
+
+@lru_cache(maxsize=1 << 12)
+def _task_row(stt: str, title: str, role: str, deadline: str, own: str) -> AnnexRow:
+    """A task list's row as read back (see :func:`_annex_row`)."""
+    found = {"stt": stt, "title": title, "role": role, "deadline": deadline}
+    return AnnexRow.model_validate(_annex_row({k: _words(v) for k, v in found.items()}, own))

@@ -20,7 +20,7 @@ from kehoach.cascade.lint.draft import Memo, lint_draft
 from kehoach.cascade.lint.findings import DraftFindings, LintReport
 from kehoach.cascade.lint.voice import Voice
 from kehoach.cascade.manifest import MANIFEST, ManifestEntry, PlanSummary, read_manifest
-from kehoach.documents.plan_text import DocxReadError, plan_text_of, read_plan_text
+from kehoach.documents.plan_text import DocxReadError, PlanText, plan_text_of, read_plan_text
 from kehoach.io.errors import KehoachError
 from kehoach.plan.model import Plan
 from kehoach.plan.wording import cited_name
@@ -121,22 +121,26 @@ class DraftChecker:
         return voice
 
     def check(
-        self, unit: Unit, parent_unit_id: str | None, path: str, source: bytes | Path
+        self, unit: Unit, parent_unit_id: str | None, path: str, source: bytes | Path | PlanText
     ) -> DraftFindings:
         """The findings in the draft of ``unit`` at ``path`` (relative to its plan folder):
-        ``source`` is its DOCX, the bytes or the file to read them from."""
+        ``source`` is its DOCX, the bytes or the file to read them from, or its words as
+        that DOCX reads (a batch's own draft, rendered from them)."""
         above = {u.id for u in self.h.path(unit.id)[:-1]}
         while self._path and self._path[-1] not in above:  # left its subtree: let it go
             gone = self._path.pop()
             self._parents.pop(gone, None)
             self._voices.pop(gone, None)
-        try:
-            data = source.read_bytes() if isinstance(source, Path) else source
-            text = read_plan_text(data, where=path)
-        except (OSError, DocxReadError) as exc:
-            return DraftFindings(
-                unit_id=unit.id, note=f"{path}: not checked: {getattr(exc, 'what', exc)}"
-            )
+        if isinstance(source, PlanText):
+            text = source
+        else:
+            try:
+                data = source.read_bytes() if isinstance(source, Path) else source
+                text = read_plan_text(data, where=path)
+            except (OSError, DocxReadError) as exc:
+                return DraftFindings(
+                    unit_id=unit.id, note=f"{path}: not checked: {getattr(exc, 'what', exc)}"
+                )
         admin = unit.parent if unit.is_department and unit.parent else unit.id
         if admin not in self._voices:
             self._voices[admin] = self._given_voices.get(admin) or Voice(self.h, self.h.unit(admin))
