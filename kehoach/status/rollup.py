@@ -32,17 +32,21 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import math
-from collections.abc import Iterable, Iterator, Mapping
+import threading
+import weakref
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from hierarchy.graph import Hierarchy
 from hierarchy.units import Level, Unit, UnitKind
+from kehoach.plan.deadline import Deadline
 from kehoach.plan.model import Group, Plan, Task
-from kehoach.status.models import PlanIssue, Snapshot, TaskState, TaskStatus
+from kehoach.status.models import Snapshot, TaskState, TaskStatus
 from kehoach.status.periods import Period
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -210,50 +214,50 @@ def quota_target(task: Task, period: Period) -> int:
 
 def plan_due(unit: Unit, plan: Plan, period: Period) -> tuple[dt.date, bool] | None:
     """When ``unit`` had to issue its own plan, and whether it re-issues it every year."""
-    return _plan_due(_read_tasks(unit, plan, set())[1], _Dates(period))
+    return _plan_due_in(_plan_terms(_read_tasks(unit, plan, set())[1]), period)
 
 
-def _plan_due(issuing: list[Task], dates: _Dates) -> tuple[dt.date, bool] | None:
-    # A plain loop: every unit of a national roll-up has one or two of these tasks, and
-    # min() and any() over generators cost more than the tasks' reading.
-    due: dt.date | None = None
-    yearly = False
+#: What a unit's "issue your own plan" tasks say whatever the period: the earliest fixed due
+#: date among them (None: none has one), whether any falls due at the period's cut-off (a
+#: recurrence, or no date), whether the plan is re-issued every year.
+_PlanTerms = tuple[dt.date | None, bool, bool]
+
+
+def _plan_terms(issuing: list[Task]) -> _PlanTerms | None:
+    """The :data:`_PlanTerms` of ``issuing``; None when the unit issues no plan."""
+    if not issuing:
+        return None
+    fixed: dt.date | None = None
+    floating = yearly = False
     for t in issuing:
-        d = dates.due(t)
-        if due is None or d < due:
-            due = d
-        if t.deadline.recurrence is not None:
+        d = t.deadline
+        due = _fixed_due(d)
+        if due is None:
+            floating = True
+        elif fixed is None or due < fixed:
+            fixed = due
+        if d.recurrence is not None:
             yearly = True
-    return None if due is None else (due, yearly)
+    return fixed, floating, yearly
 
 
-class _Dates:
-    """``due_in`` and ``quota_target`` for one period, each distinct deadline and quota
-    worked out once: a national plan has ~360k tasks and a handful of distinct deadlines."""
+def _plan_due_in(terms: _PlanTerms | None, period: Period) -> tuple[dt.date, bool] | None:
+    """:func:`plan_due` from the unit's :data:`_PlanTerms`: the earliest of its tasks'
+    :func:`due_in` dates."""
+    if terms is None:
+        return None
+    fixed, floating, yearly = terms
+    if not floating:
+        assert fixed is not None
+        return fixed, yearly
+    end = period.end
+    return (end if fixed is None or end < fixed else fixed), yearly
 
-    def __init__(self, period: Period) -> None:
-        self.period = period
-        self._end = period.end
-        self.dues: dict[int, dt.date] = {}  # id(deadline) → due: what due() has worked out
-        self._targets: dict[tuple[int, str], int] = {}
 
-    def due(self, task: Task) -> dt.date:
-        d = task.deadline
-        known = self.dues.get(id(d))  # the plans hold every deadline: ids stay theirs
-        if known is None:
-            known = self.dues[id(d)] = (
-                self._end if d.recurrence is not None or d.due is None else d.due
-            )
-        return known
-
-    def target(self, task: Task) -> int:
-        q = task.quota
-        assert q is not None
-        key = (q.count, q.per.value)  # what per_year() reads
-        known = self._targets.get(key)
-        if known is None:
-            known = self._targets[key] = quota_target(task, self.period)
-        return known
+def _fixed_due(deadline: Deadline) -> dt.date | None:
+    """A deadline's due date in every period; None when it is each period's cut-off
+    (:func:`due_in`)."""
+    return None if deadline.recurrence is not None else deadline.due
 
 
 _Quotas = dict[str, tuple[int, int]]  # task id → (actual, target)
@@ -279,48 +283,6 @@ _SUBMITTED, _MISSING = _ONE["reports_submitted"], _ONE["reports_missing"]
 def _counts(row: int) -> list[int]:
     """A packed row's counts, in :data:`_COUNTS` order."""
     return [row >> shift & _MASK for shift in _SHIFTS]
-
-
-def _own_row(
-    unit: Unit,
-    plan: Plan,
-    department_ids: AbstractSet[str],
-    dates: _Dates,
-    as_of: dt.date,
-    statuses: Mapping[str, TaskStatus],
-    issue: PlanIssue | None,
-    reported: bool,
-    is_issuer: bool,
-) -> tuple[int, _Quotas | None]:
-    """One unit's own figures as a packed row (:func:`_counts`), and its quotas."""
-    row = 0
-    quotas: _Quotas | None = None  # most units have no quota: no dict made and freed for them
-    tasks, issuing = _read_tasks(unit, plan, department_ids)
-    dues, done = dates.dues, TaskState.HOAN_THANH
-    for task in tasks:
-        due = dues.get(id(task.deadline)) or dates.due(task)
-        status = statuses.get(task.id)
-        if status is not None and status.state is done:
-            row += _ON_TIME if (status.done_on or due) <= due else _LATE
-        else:
-            row += _OPEN if as_of <= due else _OVERDUE
-        if task.quota is not None:
-            actual = status.count or 0 if status is not None else 0
-            if quotas is None:
-                quotas = {}
-            quotas[task.id] = (actual, dates.target(task))
-    expected = None if is_issuer else _plan_due(issuing, dates)
-    if expected is not None:
-        due, yearly = expected
-        if issue is not None and yearly and issue.issued_on.year != dates.period.year:
-            issue = None  # last year's plan does not count for this year
-        if issue is not None:
-            row += _PLANS[0 if issue.issued_on <= due else 1]
-        else:
-            row += _PLANS[2 if as_of > due else 3]
-    if owes_report(tasks):
-        row += _SUBMITTED if reported else _MISSING
-    return row, quotas
 
 
 # Models made for the output: from values computed here out of validated inputs, so they
@@ -440,6 +402,142 @@ def latest_statuses(
     return out
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What a unit's own figures depend on besides its statuses, in any period.
+
+    Many units share one (all the sections of one kind in a province, at the same deadlines):
+    a national roll-up has 65k units and far fewer shapes, and what a period makes of a shape
+    (due dates, quota targets, the row with nothing reported) is worked out once per shape.
+    """
+
+    #: The unit's own tasks, in plan order: each task's id and its due date in every period
+    #: (None: the period's cut-off, :func:`due_in`).
+    tasks: tuple[tuple[str, dt.date | None], ...]
+    #: The own tasks with a quota: each task's id and its yearly target (:func:`quota_target`).
+    quotas: tuple[tuple[str, int], ...]
+    #: When the unit issues its own plan (None: it issues none, or it is the issuer).
+    plan: _PlanTerms | None
+    owes_report: bool
+
+
+@dataclass(frozen=True, eq=False)
+class RollupIndex:
+    """The columns of a roll-up of one hierarchy's units below ``root`` under ``plans``, built
+    once and read by every roll-up over them (:func:`roll_up`).
+
+    Only statuses, plan issues, reports, the period and the "as of" date change between two
+    roll-ups of the same plans; which units are rolled up, in what order, under which parent,
+    which tasks each unit reports on and when they fall due do not. Reading that out of the
+    plans (360k tasks nationally, each plan its own objects) costs more than all the rest of a
+    roll-up, so it is done here, once. Built by :func:`rollup_index`.
+    """
+
+    root: str
+    #: The units rolled up, top-down (a parent before its children): what each unit's line
+    #: says (id, name, parent's id, level); its position is its index in every column.
+    lines: tuple[tuple[str, str, str | None, str], ...]
+    #: Each unit's position by id.
+    position: Mapping[str, int]
+    #: Where each unit's subtree is added: its parent's position, -1 when the parent is not
+    #: rolled up (the root, or a unit whose parent has no plan).
+    up: tuple[int, ...]
+    #: Each unit's :class:`_Shape`, as a position in :attr:`shapes`.
+    shape_of: tuple[int, ...]
+    shapes: tuple[_Shape, ...]
+    #: The plans it was built from, to tell whether it still describes a mapping it is given.
+    plans: Mapping[str, Plan] = field(repr=False)
+
+    def describes(self, plans: Mapping[str, Plan], root: str) -> bool:
+        """Whether this index is that of ``plans`` below ``root`` (of its hierarchy).
+
+        A mapping is compared entry by entry, each plan first by identity (a national one in
+        a few milliseconds): a plan added, removed or replaced since the index was built makes
+        it another index, even when the mapping is the same object changed in place.
+        """
+        return root == self.root and self.plans == (
+            plans if isinstance(plans, dict) else dict(plans)
+        )
+
+
+def rollup_index(h: Hierarchy, plans: Mapping[str, Plan], root: str) -> RollupIndex:
+    """The :class:`RollupIndex` of the units with a plan below (and including) ``root``."""
+    lines: list[tuple[str, str, str | None, str]] = []
+    position: dict[str, int] = {}
+    up: list[int] = []
+    units: list[Unit] = []
+    # Each unit's departments with a plan (the tasks it leaves to them are counted there),
+    # gathered in the same walk: asking the hierarchy for them cost 15 µs a unit.
+    departments: dict[int, set[str]] = {}
+    for level in h.levels(root):
+        for u in level:
+            uid = u.id
+            if uid in plans:
+                kind, parent_id = u.kind, u.parent
+                parent = -1 if uid == root else position.get(parent_id or "", -1)
+                if parent >= 0 and kind in _DEPARTMENT_KINDS:
+                    theirs = departments.get(parent)
+                    if theirs is None:
+                        theirs = departments[parent] = set()
+                    theirs.add(uid)
+                up.append(parent)
+                position[uid] = len(units)
+                units.append(u)
+                lines.append(
+                    (uid, u.name, None if uid == root else parent_id, _LEVEL_OF_KIND[kind])
+                )
+    shapes: dict[_Shape, int] = {}
+    shape_of: list[int] = []
+    none: set[str] = set()  # a department has nothing below it; own_tasks does not ask
+    for i, unit in enumerate(units):
+        uid = unit.id
+        tasks, issuing = _read_tasks(unit, plans[uid], departments.get(i, none))
+        shape = _Shape(
+            tasks=tuple((t.id, _fixed_due(t.deadline)) for t in tasks),
+            quotas=tuple((t.id, t.quota.per_year()) for t in tasks if t.quota is not None),
+            plan=None if uid == root else _plan_terms(issuing),
+            owes_report=owes_report(tasks),
+        )
+        known = shapes.get(shape)
+        if known is None:
+            known = shapes[shape] = len(shapes)
+        shape_of.append(known)
+    return RollupIndex(
+        root=root,
+        lines=tuple(lines),
+        position=position,
+        up=tuple(up),
+        shape_of=tuple(shape_of),
+        shapes=tuple(shapes),
+        plans=dict(plans),
+    )
+
+
+# The indexes roll_up has built, per hierarchy (gone with it) and root: the portal rolls up
+# the same plans on every request, from each user's unit. Only the latest plans of a root
+# are kept (a new mapping replaces the index of the old one), and a few dozen roots.
+_INDEXES: weakref.WeakKeyDictionary[Hierarchy, dict[str, RollupIndex]] = weakref.WeakKeyDictionary()
+_INDEXES_LOCK = threading.Lock()
+_ROOTS_KEPT = 32
+
+
+def _index_of(h: Hierarchy, plans: Mapping[str, Plan], root: str) -> RollupIndex:
+    """The :class:`RollupIndex` of ``plans`` below ``root``: the one built before when it
+    still describes them, else a new one (kept for the next roll-up)."""
+    with _INDEXES_LOCK:
+        known = _INDEXES.get(h, {}).get(root)
+    if known is not None and known.describes(plans, root):
+        return known
+    index = rollup_index(h, plans, root)  # outside the lock: other roll-ups go on meanwhile
+    with _INDEXES_LOCK:
+        by_root = _INDEXES.setdefault(h, {})
+        by_root.pop(root, None)
+        while len(by_root) >= _ROOTS_KEPT:
+            del by_root[next(iter(by_root))]  # the root indexed longest ago
+        by_root[root] = index
+    return index
+
+
 def roll_up(
     h: Hierarchy,
     plans: Mapping[str, Plan],
@@ -448,10 +546,21 @@ def roll_up(
     as_of: dt.date,
     plan_key: str,
     root: str,
+    *,
+    index: RollupIndex | None = None,
 ) -> Rollup:
-    """Own and subtree figures for every unit with a plan below (and including) ``root``."""
+    """Own and subtree figures for every unit with a plan below (and including) ``root``.
+
+    ``index`` is :func:`rollup_index` of ``h``, ``plans`` and ``root``; without it the index
+    built by an earlier roll-up over the same hierarchy, root and plans is used (or built now
+    and kept), so a second roll-up costs only what depends on the statuses and the period.
+    """
+    if index is None:
+        index = _index_of(h, plans, root)
+    elif not index.describes(plans, root):
+        raise ValueError(f"the roll-up index given is not that of these plans below {root}")
     with _no_gc():
-        return _roll_up(h, plans, snapshot, period, as_of, plan_key, root)
+        return _roll_up(index, plans, snapshot, period, as_of, plan_key)
 
 
 @contextmanager
@@ -468,69 +577,101 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass(frozen=True)
+class _Terms:
+    """What one period and "as of" date make of a :class:`_Shape`."""
+
+    #: The unit's row with nothing reported: every task open, no plan issued, no report.
+    base: int
+    #: Task id → what a done status adds to :attr:`base`: (due date, done on time, done late).
+    done: dict[str, tuple[dt.date, int, int]]
+    #: (task id, the period's target) of each quota, in task order.
+    targets: tuple[tuple[str, int], ...]
+    #: Actual 0 against each target: the quotas of a unit with nothing reported.
+    no_quotas: _Quotas | None
+    #: When the plan was due, whether it is re-issued yearly, and what :attr:`base` counts for
+    #: it (missing or pending); None when the unit issues no plan.
+    plan: tuple[dt.date, bool, int] | None
+
+
+def _terms(shape: _Shape, period: Period, as_of: dt.date) -> _Terms:
+    end, months = period.end, period.months
+    base = 0
+    done: dict[str, tuple[dt.date, int, int]] = {}
+    for task_id, fixed in shape.tasks:
+        due = end if fixed is None else fixed
+        opened = _OPEN if as_of <= due else _OVERDUE
+        base += opened
+        done[task_id] = (due, _ON_TIME - opened, _LATE - opened)
+    targets = tuple(
+        (task_id, math.ceil(per_year * months / 12)) for task_id, per_year in shape.quotas
+    )
+    plan = None
+    expected = _plan_due_in(shape.plan, period)
+    if expected is not None:
+        due, yearly = expected
+        unissued = _PLANS[2 if as_of > due else 3]
+        base += unissued
+        plan = (due, yearly, unissued)
+    if shape.owes_report:
+        base += _MISSING
+    no_quotas = {task_id: (0, target) for task_id, target in targets} if targets else None
+    return _Terms(base, done, targets, no_quotas, plan)
+
+
 def _roll_up(
-    h: Hierarchy,
+    index: RollupIndex,
     plans: Mapping[str, Plan],
     snapshot: Snapshot,
     period: Period,
     as_of: dt.date,
     plan_key: str,
-    root: str,
 ) -> Rollup:
-    # Columnar: the units top-down as indices 0..n-1 (a parent before its children), each
-    # unit's own figures a packed row (:func:`_counts`), the subtrees summed by one pass up the
-    # parent array (deepest first); models are made only for the output. The semantics are
-    # those of adding Figures up the tree (module docstring), ~10x faster over a whole country.
-    statuses = latest_statuses(snapshot, plans, period)
-    issues = {i.unit_id: i for i in snapshot.issues}
-    reported = set(snapshot.reported)
-    units: list[Unit] = []
-    index: dict[str, int] = {}
-    # Where each unit's subtree is added: its parent, when that is in the roll-up too (a
-    # parent comes before its children, so its index is known by then).
-    up: list[int] = []
-    # Each unit's departments with a plan (the tasks it leaves to them are counted there),
-    # gathered in the same walk: asking the hierarchy for them cost 15 µs a unit.
-    departments: dict[int, set[str]] = {}
-    lines: list[tuple[str, str, str | None, UnitKind]] = []
-    for level in h.levels(root):
-        for u in level:
-            uid = u.id
-            if uid in plans:
-                kind, parent_id = u.kind, u.parent
-                parent = -1 if uid == root else index.get(parent_id or "", -1)
-                if parent >= 0 and kind in _DEPARTMENT_KINDS:
-                    theirs = departments.get(parent)
-                    if theirs is None:
-                        theirs = departments[parent] = set()
-                    theirs.add(uid)
-                up.append(parent)
-                index[uid] = len(units)
-                units.append(u)
-                # What the unit's line says, read while the unit is at hand (reading 65k
-                # units again for the output costs as much as this walk).
-                lines.append((uid, u.name, None if uid == root else parent_id, kind))
-    dates = _Dates(period)
-    no_statuses: dict[str, TaskStatus] = {}
-    none: set[str] = set()  # a department has nothing below it; own_tasks does not ask
-    own_rows: list[int] = []
-    own_quotas: list[_Quotas | None] = []
-    for i, unit in enumerate(units):
-        uid = unit.id
-        row, quotas = _own_row(
-            unit,
-            plans[uid],
-            departments.get(i, none),
-            dates,
-            as_of,
-            statuses.get(uid, no_statuses),
-            issues.get(uid),
-            uid in reported,
-            is_issuer=uid == root,
-        )
-        own_rows.append(row)
-        own_quotas.append(quotas)
-    sub_rows, sub_quotas = _sum_up(up, own_rows, own_quotas)
+    # Columnar: the units of the index as positions 0..n-1, each unit's own figures a packed
+    # row (:func:`_counts`): its shape's row with nothing reported, then what each status,
+    # issue and report changes; the subtrees summed by one pass up the parent array (deepest
+    # first); models are made only for the output. The semantics are those of adding Figures
+    # up the tree (module docstring), ~10x faster over a whole country.
+    terms = [_terms(shape, period, as_of) for shape in index.shapes]
+    shape_of, position = index.shape_of, index.position
+    own_rows = [terms[s].base for s in shape_of]
+    own_quotas = [terms[s].no_quotas for s in shape_of]
+    done = TaskState.HOAN_THANH
+    for uid, statuses in latest_statuses(snapshot, plans, period).items():
+        i = position.get(uid)
+        if i is None:
+            continue  # not rolled up here
+        t = terms[shape_of[i]]
+        dues = t.done
+        row = own_rows[i]
+        for task_id, reported in statuses.items():
+            if reported.state is done:
+                known = dues.get(task_id)
+                if known is not None:  # a task the unit reports on
+                    due, on_time, late = known
+                    done_on = reported.done_on
+                    row += on_time if done_on is None or done_on <= due else late
+        own_rows[i] = row
+        if t.targets:
+            quotas: _Quotas = {}
+            for task_id, target in t.targets:
+                status = statuses.get(task_id)
+                quotas[task_id] = (status.count or 0 if status else 0, target)
+            own_quotas[i] = quotas
+    for issue in {i.unit_id: i for i in snapshot.issues}.values():
+        at = position.get(issue.unit_id)
+        plan = None if at is None else terms[shape_of[at]].plan
+        if at is None or plan is None:
+            continue
+        due, yearly, unissued = plan
+        if yearly and issue.issued_on.year != period.year:
+            continue  # last year's plan does not count for this year
+        own_rows[at] += _PLANS[0 if issue.issued_on <= due else 1] - unissued
+    for uid in set(snapshot.reported):
+        at = position.get(uid)
+        if at is not None and index.shapes[shape_of[at]].owes_report:
+            own_rows[at] += _SUBMITTED - _MISSING
+    sub_rows, sub_quotas = _sum_up(index.up, own_rows, own_quotas)
     # Units of the same kind often have the same own figures (7k distinct among 65k): one
     # (frozen) Figures per distinct row and quotas.
     made: dict[int | tuple[int, tuple[tuple[str, tuple[int, int]], ...]], Figures] = {}
@@ -543,19 +684,19 @@ def _roll_up(
         return known
 
     values = []
-    for i, (uid, name, parent_id, kind) in enumerate(lines):
-        row, quotas, own = own_rows[i], own_quotas[i], figures(own_rows[i], own_quotas[i])
+    for (uid, name, parent_id, level), row, own_q, sub_row, sub_q in zip(
+        index.lines, own_rows, own_quotas, sub_rows, sub_quotas, strict=True
+    ):
+        own = figures(row, own_q)
         values.append(
             {
                 "unit_id": uid,
                 "unit_name": name,
                 "parent_unit_id": parent_id,
-                "level": _LEVEL_OF_KIND[kind],
+                "level": level,
                 "own": own,
                 # Nothing added below (a unit without children): its own figures.
-                "subtree": own
-                if sub_rows[i] is row and sub_quotas[i] is quotas
-                else figures(sub_rows[i], sub_quotas[i]),
+                "subtree": own if sub_row == row and sub_q is own_q else figures(sub_row, sub_q),
             }
         )
     rows = _built_all(UnitRollup, values)
@@ -567,7 +708,7 @@ _DEPARTMENT_KINDS = frozenset(kind for kind in UnitKind if kind.is_department)
 
 
 def _sum_up(
-    up: list[int], rows: list[int], quotas: list[_Quotas | None]
+    up: Sequence[int], rows: list[int], quotas: list[_Quotas | None]
 ) -> tuple[list[int], list[_Quotas | None]]:
     """Subtree rows and quotas: each unit's own plus its children's subtrees.
 
