@@ -161,8 +161,8 @@ def _read_tasks(
     """``unit``'s own tasks (:func:`own_tasks`) and its "issue your own plan" tasks
     (:func:`plan_due`), in one pass over its plan.
 
-    Reading the tasks is most of a national roll-up (360k of them, spread over the memory
-    of 65k plans): each is read once, for both questions.
+    Reading the tasks is most of building a national roll-up's index (360k of them, spread
+    over the memory of 65k plans): each is read once, for both questions.
     """
     mine: list[Task] = []
     issuing: list[Task] = []
