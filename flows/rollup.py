@@ -1,8 +1,9 @@
 """Prefect flows ``rollup`` and ``reminders``, and their schedules on the ND 09/2019 periods.
 
 The roll-up is one pure computation over the whole hierarchy (milliseconds per thousand
-units), so it runs as a few tasks, never one per unit: derive the plans, read the store,
-compute, write rollup.json. Deployments run it after each period's cut-off, in Vietnam's time.
+units), so it runs as a few tasks, never one per unit: derive the plans, read the store, index
+the plans for the roll-up (what no status changes: units, parents, tasks, deadlines), compute,
+write rollup.json. Deployments run it after each period's cut-off, in Vietnam's time.
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ from kehoach.status.models import Snapshot
 from kehoach.status.periods import Period, PeriodKind, latest_period
 from kehoach.status.reminders import Reminder, per_unit, reminders, reminders_csv
 from kehoach.status.report import build_report
-from kehoach.status.rollup import Rollup, behind_first, roll_up, table_rows
+from kehoach.status.rollup import (
+    Rollup,
+    RollupIndex,
+    behind_first,
+    roll_up,
+    rollup_index,
+    table_rows,
+)
 from kehoach.status.store.db import connect, snapshot
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -54,6 +62,13 @@ def read_status(database_url: str | None, key: str, period: Period) -> Snapshot:
     return snapshot(connect(database_url), key, period)
 
 
+@task(name="index-rollup", cache_policy=NO_CACHE)
+def index_rollup(h: Hierarchy, plans: Mapping[str, Plan], root: str) -> RollupIndex:
+    """What the roll-up reads of the plans, read once (a task of its own: reading a country's
+    360k tasks is most of a first roll-up, and shows apart from it)."""
+    return rollup_index(h, plans, root)
+
+
 @task(name="compute-rollup", cache_policy=NO_CACHE)
 def compute_rollup(
     h: Hierarchy,
@@ -63,8 +78,9 @@ def compute_rollup(
     as_of: dt.date,
     key: str,
     root: str,
+    index: RollupIndex | None = None,
 ) -> Rollup:
-    return roll_up(h, plans, snap, period, as_of, key, root)
+    return roll_up(h, plans, snap, period, as_of, key, root, index=index)
 
 
 @flow(name="rollup", flow_run_name=run_name("rollup"))
@@ -106,7 +122,10 @@ def rollup_flow(
     root = issuer_unit(parent_plan, h).id
     plans = derive_plans(opaque(parent_plan), opaque(h))
     snap = read_status(database_url, key, the_period)
-    result = compute_rollup(opaque(h), opaque(plans), opaque(snap), the_period, the_date, key, root)
+    index = index_rollup(opaque(h), opaque(plans), root)
+    result = compute_rollup(
+        opaque(h), opaque(plans), opaque(snap), the_period, the_date, key, root, opaque(index)
+    )
     write_if_changed(
         plan_folder(out, parent_plan, hierarchy),
         Path(f"rollup-{the_period.key}.json"),
@@ -272,7 +291,10 @@ def report_flow(
     the_date = as_of or min(dt.date.today(), the_period.deadline(target.level))
     plans = derive_plans(opaque(parent_plan), opaque(h))
     snap = read_status(database_url, key, the_period)
-    result = compute_rollup(opaque(h), opaque(plans), opaque(snap), the_period, the_date, key, root)
+    index = index_rollup(opaque(h), opaque(plans), root)
+    result = compute_rollup(
+        opaque(h), opaque(plans), opaque(snap), the_period, the_date, key, root, opaque(index)
+    )
     folder = plan_folder(out, parent_plan, hierarchy)
     path = render_report_task(
         opaque(h), opaque(parent_plan), opaque(result), target.id, the_period, folder

@@ -172,6 +172,29 @@ def test_plans_on_time_late_missing_pending() -> None:
     )
 
 
+def test_quotas_hold_any_count_typed() -> None:
+    """A count has no upper bound (a clerk may type 10^15): the quotas are as reported and
+    add up, whatever their size."""
+    h, plans = _ward_plan([_task("e", "Định kỳ hàng tháng", Quota(count=2, per=QuotaPeriod.THANG))])
+    for count in (2**31, 2**32 + 7, 10**15, 10**40):
+        snap = Snapshot(
+            statuses=[
+                TaskStatus(
+                    unit_id=u,
+                    task_id="e",
+                    period="2024-Q1",
+                    state=TaskState.HOAN_THANH,
+                    count=count,
+                )
+                for u in plans
+            ]
+        )
+        r = roll_up(h, plans, snap, Q1, Q1.end, "k", "008")
+        assert r.unit("00340").own.quotas == {"e": QuotaFigure(actual=count, target=6)}
+        assert r.unit("00340").own.tasks == 1
+        assert check_sums(r) == []
+
+
 def test_quotas_add_up_across_levels() -> None:
     h = load_hierarchy("hanoi-2024")
     plans = plans_by_unit(load_plan(EXAMPLES / "hoang-mai-67-kh-ubnd.yaml"), h)

@@ -13,7 +13,9 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
 from functools import cache
+from types import MappingProxyType
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,11 +30,13 @@ from kehoach.status.periods import Period
 from kehoach.status.rollup import (
     Figures,
     QuotaFigure,
+    Rollup,
     due_in,
     own_tasks,
     plan_due,
     quota_target,
     roll_up,
+    rollup_index,
 )
 from tests.conftest import EXAMPLES
 
@@ -139,11 +143,19 @@ def _reference(
 
 
 @st.composite
-def reports(draw: st.DrawFn) -> tuple[dict[str, Plan], Snapshot, Period, dt.date, str]:
+def reports(
+    draw: st.DrawFn, plans: dict[str, Plan] | None = None, root: str | None = None
+) -> tuple[dict[str, Plan], Snapshot, Period, dt.date, str]:
+    """Random reports on the city's plans (some units' plans dropped, unless ``plans`` are
+    given), and a period, date and root to roll them up for."""
     h, all_plans = _city()
-    root = draw(st.sampled_from(["01", "001", "002", "00001"]))
-    dropped = draw(st.sets(st.sampled_from(sorted(u for u in all_plans if u != root))))
-    plans = {u: p for u, p in all_plans.items() if u not in dropped}
+    if root is None:
+        root = draw(st.sampled_from(["01", "001", "002", "00001"]))
+    if plans is None:
+        dropped = draw(st.sets(st.sampled_from(sorted(u for u in all_plans if u != root))))
+        plans = {u: p for u, p in all_plans.items() if u not in dropped}
+    else:
+        dropped = {u for u in all_plans if u not in plans}
     pairs = [(u, t.id) for u in sorted(plans) for t in reported_tasks(h.unit(u), plans, h)]
     pairs += [(u, "1") for u in sorted(dropped)[:2]]  # reports of units without a plan
     picked = draw(st.lists(st.sampled_from(pairs), max_size=60))
@@ -179,6 +191,18 @@ def test_roll_up_equals_the_plain_reference(
     plans, snapshot, period, as_of, root = case
     h, _ = _city()
     result = roll_up(h, plans, snapshot, period, as_of, "145/KH-UBND", root)
+    _assert_is_the_reference(result, h, plans, snapshot, period, as_of, root)
+
+
+def _assert_is_the_reference(
+    result: Rollup,
+    h: Hierarchy,
+    plans: Mapping[str, Plan],
+    snapshot: Snapshot,
+    period: Period,
+    as_of: dt.date,
+    root: str,
+) -> None:
     expected = _reference(h, plans, snapshot, period, as_of, root)
     order = [u.id for level in h.levels(root) for u in level if u.id in plans]
     assert [u.unit_id for u in result.units] == order
@@ -191,3 +215,44 @@ def test_roll_up_equals_the_plain_reference(
     again = type(result).model_validate_json(result.model_dump_json())
     assert again == result
     assert again.model_dump_json() == result.model_dump_json()
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data(), root=st.sampled_from(["01", "001", "00001"]))
+def test_roll_ups_over_one_index_equal_fresh_ones(data: st.DataObject, root: str) -> None:
+    """The index a roll-up keeps (or one given) serves any later snapshot, period and date
+    over the same plans: nothing of the first roll-up's statuses or period stays in it."""
+    h, all_plans = _city()
+    plans = dict(all_plans)
+    first = data.draw(reports(plans, root))
+    roll_up(h, plans, first[1], first[2], first[3], "145/KH-UBND", root)
+    index = rollup_index(h, plans, root)
+    for _ in range(2):
+        _, snapshot, period, as_of, _ = data.draw(reports(plans, root))
+        kept = roll_up(h, plans, snapshot, period, as_of, "145/KH-UBND", root)
+        _assert_is_the_reference(kept, h, plans, snapshot, period, as_of, root)
+        given_index = roll_up(h, plans, snapshot, period, as_of, "145/KH-UBND", root, index=index)
+        assert given_index.model_dump_json() == kept.model_dump_json()
+
+
+def test_a_changed_plans_mapping_gets_a_new_index() -> None:
+    """A mapping changed in place (a plan removed, another replaced) after a roll-up is not
+    rolled up by the index of what it held before, nor is an index given for other plans."""
+    h, all_plans = _city()
+    plans = dict(all_plans)
+    snapshot = Snapshot(reported=sorted(plans))
+    period, as_of = Period.parse("2024-Q1"), dt.date(2024, 3, 14)
+    before = roll_up(h, plans, snapshot, period, as_of, "145/KH-UBND", "01")
+    stale = rollup_index(h, plans, "01")
+    ward = next(u for u in plans if u.startswith("00001-"))
+    del plans[ward]
+    plans["00002"] = plans["00002"].model_copy(update={"tasks": plans["00002"].tasks[:1]})
+    after = roll_up(h, plans, snapshot, period, as_of, "145/KH-UBND", "01")
+    assert ward in {u.unit_id for u in before.units}
+    assert ward not in {u.unit_id for u in after.units}
+    _assert_is_the_reference(after, h, plans, snapshot, period, as_of, "01")
+    with pytest.raises(ValueError, match="not that of these plans"):
+        roll_up(h, plans, snapshot, period, as_of, "145/KH-UBND", "01", index=stale)
+    # Any mapping, not only a dict.
+    viewed = roll_up(h, MappingProxyType(plans), snapshot, period, as_of, "145/KH-UBND", "01")
+    assert viewed == after

@@ -70,6 +70,9 @@ class Reporting:
         )
 
     def rollup(self, engine: Engine, period: Period, root: str, as_of: dt.date) -> Rollup:
+        """The roll-up of ``root``'s subtree. Every request rolls up the same hierarchy and
+        plans (this object's), so ``roll_up`` reads them through the index it kept from the
+        first request for ``root``: a request pays only for its statuses and period."""
         return roll_up(
             self.h, self.plans, snapshot(engine, self.key, period), period, as_of, self.key, root
         )
