@@ -421,6 +421,18 @@ _FIGURE_FIELDS = tuple(Figures.model_fields)
 assert (*_COUNTS[:5], "quotas", *_COUNTS[5:]) == _FIGURE_FIELDS
 
 
+def period_rank(key: str, period: Period) -> tuple[int, bool] | None:
+    """Where a status of the period ``key`` ("2024-Q1") stands for ``period``: its rank in
+    the year (Q1 < 6M < 9M < Y) and whether it is ``period`` itself; None when it does not
+    count for ``period`` at all (another year, a later period). The one rule both
+    :func:`latest_statuses` and the roll-up read statuses by, each once per distinct key."""
+    year, _, kind = key.partition("-")
+    rank = _PERIOD_ORDER.get(kind, 99)
+    if int(year) != period.year or rank > _PERIOD_ORDER[period.kind.value]:
+        return None
+    return rank, kind == period.kind.value
+
+
 def latest_statuses(
     snapshot: Snapshot, plans: Mapping[str, Plan], period: Period
 ) -> dict[str, dict[str, TaskStatus]]:
@@ -429,8 +441,6 @@ def latest_statuses(
     A record of this period wins; a dated task done in an earlier period of the same year
     stays done; a recurring task needs a record of this period.
     """
-    order = {p: i for i, p in enumerate(("Q1", "6M", "9M", "Y"))}
-    mine = period.kind.value
     # Each distinct period string ("2024-Q1") is parsed once, not once per status (a national
     # snapshot has 141k statuses and a handful of periods): its rank, or None when it does
     # not count for ``period`` at all, and whether it is ``period`` itself.
@@ -443,11 +453,7 @@ def latest_statuses(
         if key in ranks:
             known = ranks[key]
         else:
-            year, _, kind = key.partition("-")
-            rank = order.get(kind, 99)
-            known = ranks[key] = (
-                None if int(year) != period.year or rank > order[mine] else (rank, kind == mine)
-            )
+            known = ranks[key] = period_rank(key, period)
         if known is None:
             continue
         rank, this_period = known
@@ -469,7 +475,7 @@ def latest_statuses(
             by_task[s.task_id] = s  # no record ranks above this period's: the latest wins
             continue
         current = by_task.get(s.task_id)
-        if current is None or order[current.period.partition("-")[2]] <= rank:
+        if current is None or _PERIOD_ORDER[current.period.partition("-")[2]] <= rank:
             by_task[s.task_id] = s
     return out
 
@@ -842,13 +848,7 @@ def _own_rows(
             if key in ranks:
                 ranked = ranks[key]
             else:
-                year, _, kind = key.partition("-")
-                order = _PERIOD_ORDER.get(kind, 99)
-                ranked = ranks[key] = (
-                    None
-                    if int(year) != period.year or order > mine
-                    else (order, kind == period.kind.value)
-                )
+                ranked = ranks[key] = period_rank(key, period)
             if ranked is None:
                 continue
             rank, this_period = ranked
