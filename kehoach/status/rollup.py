@@ -433,6 +433,19 @@ def period_rank(key: str, period: Period) -> tuple[int, bool] | None:
     return rank, kind == period.kind.value
 
 
+class _Ranks(dict[str, tuple[int, bool] | None]):
+    """:func:`period_rank` of each period string for one ``period``, worked out on its first
+    lookup: a national snapshot has 141k statuses and a handful of periods."""
+
+    def __init__(self, period: Period) -> None:
+        super().__init__()
+        self.period = period
+
+    def __missing__(self, key: str) -> tuple[int, bool] | None:
+        rank = self[key] = period_rank(key, self.period)
+        return rank
+
+
 def latest_statuses(
     snapshot: Snapshot, plans: Mapping[str, Plan], period: Period
 ) -> dict[str, dict[str, TaskStatus]]:
@@ -441,19 +454,13 @@ def latest_statuses(
     A record of this period wins; a dated task done in an earlier period of the same year
     stays done; a recurring task needs a record of this period.
     """
-    # Each distinct period string ("2024-Q1") is parsed once, not once per status (a national
-    # snapshot has 141k statuses and a handful of periods): its rank, or None when it does
-    # not count for ``period`` at all, and whether it is ``period`` itself.
-    ranks: dict[str, tuple[int, bool] | None] = {}
+    ranks = _Ranks(period)  # each distinct period string ("2024-Q1") parsed once
     # A unit's recurring tasks, read only for a unit with a record of an earlier period.
     recurring: dict[str, set[str]] = {}
     out: dict[str, dict[str, TaskStatus]] = {}
     for s in snapshot.statuses:  # the store returns them oldest first
         key = s.period
-        if key in ranks:
-            known = ranks[key]
-        else:
-            known = ranks[key] = period_rank(key, period)
+        known = ranks[key]
         if known is None:
             continue
         rank, this_period = known
@@ -817,9 +824,7 @@ def _own_rows(
     done = TaskState.HOAN_THANH
     this = period.key
     mine = _PERIOD_ORDER[period.kind.value]
-    # Each distinct period string's rank, and whether it is this period; None when it does
-    # not count for ``period`` at all (another year, a later period).
-    ranks: dict[str, tuple[int, bool] | None] = {}
+    ranks = _Ranks(period)  # each distinct period string's rank (period_rank), once
     # What the status that counts for a task added to its unit's row, by unit position ×
     # stride + task position; and of those, the ones of an earlier period, by their rank.
     added: dict[int, int] = {}
@@ -845,10 +850,7 @@ def _own_rows(
         rank = mine
         key = status.period
         if key != this:
-            if key in ranks:
-                ranked = ranks[key]
-            else:
-                ranked = ranks[key] = period_rank(key, period)
+            ranked = ranks[key]
             if ranked is None:
                 continue
             rank, this_period = ranked
