@@ -23,6 +23,12 @@ walking every paragraph took 9.7 s here against 3.1 s for the scan (python-docx 
 parse each draft's 350 kB ``styles.xml``). Text is what Word shows: ``w:t`` (XML escapes
 read), a tab or line break as a space, runs of spaces as one; deleted text (``w:delText``) and
 field codes are not text. A paragraph inside a text box ends up as a paragraph of its own.
+
+The same parts are also given straight from a template's context, without rendering
+(:func:`printed_text`): for a template that prints its context as given
+(:func:`prints_its_context`: the default ones, or one an operator only restyled) they are
+the words read back. A batch checks the drafts it has just rendered by them, which saves
+reading its own DOCX back; a file a person left, or a template that adds words, is read.
 """
 
 from __future__ import annotations
