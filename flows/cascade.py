@@ -46,7 +46,7 @@ from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from kehoach.cascade.drafting import write_drafts
 from kehoach.cascade.issued import IssuedPlan
-from kehoach.cascade.journal import BatchResult
+from kehoach.cascade.journal import BatchResult, PackedBatch
 from kehoach.cascade.lint import DraftChecker
 from kehoach.cascade.lint.findings import LintReport
 from kehoach.cascade.manifest import PlanSummary
@@ -122,7 +122,7 @@ def _draft(run: Run, workers: int, dask: str | None, label: str, lint: bool) -> 
             hook(done, total, text)
 
     p = run.prepared
-    drafted = BatchResult(entries=[], written=0)
+    drafted: list[BatchResult] = []
     recorded = run.recorded
     # The top drafts are all written and checked before a batch is handed out: the batches
     # get their roots' parents' texts from this checker.
@@ -132,9 +132,9 @@ def _draft(run: Run, workers: int, dask: str | None, label: str, lint: bool) -> 
             opaque(chunk), opaque(run.h), p.folder, p.template, opaque(recorded), opaque(checker)
         )
         advance(result, chunk[-1].unit.name)
-        drafted = drafted + result
+        drafted.append(result)
     if not run.jobs:
-        return drafted
+        return BatchResult.merged(drafted)
     # One batch gains nothing from other processes, and starting them costs seconds.
     runner = drafting_runner(workers if len(run.jobs) > 1 else 1, dask)
     with _started(runner):
@@ -142,7 +142,7 @@ def _draft(run: Run, workers: int, dask: str | None, label: str, lint: bool) -> 
         # pickled (its slice of the hierarchy, its parents' plans) until a worker takes it,
         # and ~190 national batches at once would hold them all in the flow's memory.
         window = 2 * slots(runner, workers)
-        in_flight: deque[PrefectFuture[BatchResult]] = deque()
+        in_flight: deque[PrefectFuture[PackedBatch]] = deque()
         # Another process gets only its batches' part of the tree; this one has it all.
         here = isinstance(runner, ThreadPoolTaskRunner)
         sizes = [sum(p.parts.sizes[r] for r in job.roots) for job in run.jobs]
@@ -155,7 +155,7 @@ def _draft(run: Run, workers: int, dask: str | None, label: str, lint: bool) -> 
             if checker is not None:
                 jobs = [run.checked(job, checker) for job in jobs]
             if len(in_flight) >= window:
-                drafted = drafted + _collect(in_flight.popleft(), advance)
+                drafted.append(_collect(in_flight.popleft(), advance))
             roots = [r for job in jobs for r in job.roots]
             # Not quoted (opaque): a task's arguments are small, and Dask would take the
             # quote, a tuple, for a task of its own.
@@ -166,15 +166,15 @@ def _draft(run: Run, workers: int, dask: str | None, label: str, lint: bool) -> 
                 )
             )
         while in_flight:
-            drafted = drafted + _collect(in_flight.popleft(), advance)
-    return drafted
+            drafted.append(_collect(in_flight.popleft(), advance))
+    return BatchResult.merged(drafted)
 
 
 def _collect(
-    future: PrefectFuture[BatchResult], advance: Callable[[BatchResult, str], None]
+    future: PrefectFuture[PackedBatch], advance: Callable[[BatchResult, str], None]
 ) -> BatchResult:
-    """The batch's result, once it is done, counted in the progress."""
-    result = future.result()
+    """The batch's result, once it is done, unpacked and counted in the progress."""
+    result = future.result().unpack()
     advance(result, result.entries[-1].unit_name if result.entries else "")
     return result
 

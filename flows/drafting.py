@@ -14,7 +14,7 @@ from prefect.client.schemas.objects import State
 
 from hierarchy.graph import Hierarchy
 from kehoach.cascade.drafting import SubtreeJob, draft_subtrees
-from kehoach.cascade.journal import BatchResult
+from kehoach.cascade.journal import BatchResult, PackedBatch
 from kehoach.io.writing import OutputError
 
 
@@ -33,16 +33,14 @@ def transient_io(_task: object, _run: object, state: State) -> bool:
     retry_delay_seconds=1,
     retry_condition_fn=transient_io,
 )
-def draft_subtrees_task(jobs: list[SubtreeJob], h: Hierarchy) -> BatchResult:
+def draft_subtrees_task(jobs: list[SubtreeJob], h: Hierarchy) -> PackedBatch:
     """Derive, render and write batches of whole subtrees one after another, wherever the
     task runner runs them (``h`` is their slice of the hierarchy:
     :func:`kehoach.cascade.partition.slice_for`).
 
     Several batches to a task (:func:`kehoach.cascade.partition.task_groups`): a task run
     costs its worker a fixed part of a second; each batch is still journalled on its own. A
-    batch an earlier run finished (its journal entry and drafts intact) is skipped.
+    batch an earlier run finished (its journal entry and drafts intact) is skipped. Returned
+    packed (:class:`~kehoach.cascade.journal.PackedBatch`): the flow unpacks it once.
     """
-    drafted = BatchResult(entries=[], written=0)
-    for job in jobs:
-        drafted = drafted + draft_subtrees(job, h)
-    return drafted
+    return PackedBatch.of(BatchResult.merged([draft_subtrees(job, h) for job in jobs]))

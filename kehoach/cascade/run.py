@@ -205,16 +205,15 @@ class Run:
         tests and small tools use; the flow spreads the same work over tasks and workers.
         With ``check``, each draft is checked as it is written (see :meth:`report`)."""
         p = self.prepared
-        drafted = BatchResult(entries=[], written=0)
         checker = self.checker() if check else None
-        for chunk in self.top_chunks():
-            drafted = drafted + write_drafts(
-                chunk, self.h, p.folder, p.template, self.recorded, checker
-            )
+        drafted = [
+            write_drafts(chunk, self.h, p.folder, p.template, self.recorded, checker)
+            for chunk in self.top_chunks()
+        ]
         for job in self.jobs:
             job = job if checker is None else self.checked(job, checker)
-            drafted = drafted + draft_subtrees(job, self.h)
-        return drafted
+            drafted.append(draft_subtrees(job, self.h))
+        return BatchResult.merged(drafted)
 
     def checker(self) -> DraftChecker:
         """The draft check of the top drafts, those the flow writes itself: against the
