@@ -93,7 +93,7 @@ _Line = tuple[str, bool]
 _Table = list[list[list[_Line]]]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 12)
 def _paragraph(xml: str) -> _Line:
     """The text of a paragraph's XML, and whether every run with visible text is bold.
 

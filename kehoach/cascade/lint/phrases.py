@@ -94,7 +94,12 @@ def _title_end(text: str, start: int) -> int:
     return len(text)
 
 
-@lru_cache(maxsize=65536)
+# The phrase readers below are pure and called for every paragraph of every draft checked, so
+# their results are kept; the most recent few thousand only (as markers.plain's): what repeats
+# does so between siblings, checked one after another, while a unit's own paragraphs (its
+# name in them) never come back. At 65,536 entries a national drafting worker's caches grew
+# by ~10 MB with each task it ran, to 280 MB, where the same drafts need 170.
+@lru_cache(maxsize=1 << 12)
 def citations(text: str) -> tuple[Citation, ...]:
     """The citations in ``text``, in order."""
     found: list[Citation] = []
@@ -127,7 +132,7 @@ class Unnumbered:
     words: str
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 12)
 def unnumbered(text: str) -> tuple[Unnumbered, ...]:
     if (c := _UNNUMBERED_CAPTION.match(text)) is not None:
         return (Unnumbered(c["kind"], c["issuer"].strip(), text.strip("()")),)
@@ -138,7 +143,7 @@ def unnumbered(text: str) -> tuple[Unnumbered, ...]:
     )
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 12)
 def masked(text: str) -> str:
     """``text`` with its citations (numbered or not) blanked out, same length: the cited
     titles are other documents' words, not the draft's voice."""
@@ -161,7 +166,7 @@ def _unnumbered_spans(text: str) -> list[tuple[int, int]]:
     return [(m.start(), _title_end(text, m.end())) for m in _UNNUMBERED.finditer(text)]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 12)
 def same_words(text: str) -> str:
     """A citation as compared: NFC, the tone mark of "oa/oe/uy" where the data puts it ("khoá"
     is "khóa"), spaces around dashes and runs of spaces ignored; case and wording are kept."""
@@ -262,7 +267,7 @@ def _name(rest: str) -> tuple[str, str]:
     return " ".join(words), tail
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 12)
 def mentions(text: str) -> tuple[Mention, ...]:
     """Every phrase of ``text`` (citations blanked) that names a unit by its kind word."""
     body = masked(text)
@@ -318,7 +323,7 @@ class Dated:
     shown: tuple[str, ...]  # the dates as printed
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 12)
 def dates_in(text: str) -> tuple[tuple[tuple[int, int, int], ...], tuple[str, ...]]:
     """The dates of ``text``: dd/mm/yyyy, and "tháng m/yyyy" as a month."""
     found: list[tuple[int, tuple[int, int, int], str]] = []
@@ -330,7 +335,7 @@ def dates_in(text: str) -> tuple[tuple[tuple[int, int, int], ...], tuple[str, ..
     return tuple(d for _, d, _ in found), tuple(s for _, _, s in found)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 12)
 def dated_clauses(text: str) -> tuple[Dated, ...]:
     """The clauses of ``text`` that set a date (citations' dates are not deadlines)."""
     body = masked(text)
@@ -389,7 +394,7 @@ _STOP = frozenset(
 )
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 12)
 def key_words(text: str) -> frozenset[str]:
     """The words of ``text`` that say what a task is (lower case, without the commonest)."""
     return frozenset(w for w in _WORD.findall(text.lower()) if w not in _STOP)

@@ -56,7 +56,7 @@ _NUMBERED = re.compile(r"^(\d+)\.\s+(.*)$")
 _ROMAN = re.compile(r"^([IVX]+)\.\s+(.*)$")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 12)
 def name_form(text: str) -> str:
     """A name as compared: NFC, casefolded, spaces and end punctuation ignored."""
     return name_key(text).strip(" .:;")
