@@ -22,6 +22,7 @@ so it must reach that API, and it writes the drafts into the flow's output folde
 from __future__ import annotations
 
 import os
+from importlib.metadata import EntryPoints, entry_points
 from typing import Any
 
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
@@ -31,6 +32,37 @@ from kehoach.io.processes import guard_worker
 
 #: The environment variable naming a Dask scheduler to draft on, when no address is passed.
 DASK_ADDRESS = "KEHOACH_DASK_ADDRESS"
+
+#: Prefect collections that Prefect would import into every process a task or flow runs in,
+#: and that drafting needs only when it runs on Dask (where :func:`drafting_runner` imports
+#: prefect-dask itself).
+UNUSED_COLLECTIONS = frozenset({"prefect_dask"})
+
+
+def skip_unused_collections() -> None:
+    """Load Prefect's collections now, all but :data:`UNUSED_COLLECTIONS`.
+
+    A task run looks a Block class up, which makes Prefect import every installed collection
+    (entry points ``prefect.collections``) once per process: prefect-dask, with distributed
+    and numpy, into the flow's process and each drafting worker, ~0.4 s of CPU and ~30 MB
+    each, for a run that never touches Dask. Prefect has no setting for it, so its cache of
+    loaded collections is filled here, without those; any other collection (a storage
+    block's, say) still loads. Prefect is pinned (constraints.txt); without that cache (an
+    upgrade that moved it) nothing is changed, and a test says so.
+    """
+    from prefect._internal.plugins import collections
+
+    if getattr(collections, "_collections", False) is not None:
+        return  # already loaded in this process, or a Prefect without the cache
+    wanted = EntryPoints(
+        ep for ep in entry_points(group="prefect.collections") if ep.name not in UNUSED_COLLECTIONS
+    )
+    collections._collections = collections.safe_load_entrypoints(wanted)
+
+
+# Here, on import: the flow's process and each drafting worker import this module (through
+# flows.cascade) before their first task run looks a Block up.
+skip_unused_collections()
 
 #: Drafting processes by default: one per core, at most four (a run is also bound by the disk).
 WORKERS = max(1, min(os.cpu_count() or 1, 4))
@@ -59,8 +91,16 @@ def drafting_runner(workers: int, dask: str | None = None) -> TaskRunner[Any]:
     if workers == 1:
         return ThreadPoolTaskRunner(max_workers=1)
     return ProcessPoolTaskRunner(
-        max_workers=workers, initializer=guard_worker, initargs=(os.getpid(),)
+        max_workers=workers, initializer=start_worker, initargs=(os.getpid(),)
     )
+
+
+def start_worker(parent: int) -> None:
+    """What a drafting worker does first: exit with ``parent`` (the flow's process,
+    :func:`~kehoach.io.processes.guard_worker`), and leave out Prefect's unused collections
+    before a task can load them."""
+    guard_worker(parent)
+    skip_unused_collections()
 
 
 def slots(runner: TaskRunner[Any], workers: int) -> int:

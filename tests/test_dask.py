@@ -138,3 +138,23 @@ def test_an_unreachable_scheduler_fails_the_run_in_one_line(tmp_path: Path) -> N
     assert state.message is not None
     assert state.message.startswith(f"cannot reach the Dask scheduler at {address}")
     assert "\n" not in state.message
+
+
+def test_a_process_that_drafts_without_dask_does_not_import_it() -> None:
+    # What a task run does in the flow's process and in each drafting worker: look a Block
+    # class up, which loads Prefect's collections. Without Dask, prefect-dask (distributed,
+    # numpy) stays out; a core block is still found; and the Dask runner still imports.
+    code = (
+        "import sys\n"
+        "from flows.runners import start_worker, drafting_runner\n"
+        "import os; start_worker(os.getppid())\n"
+        "from prefect.blocks.core import Block\n"
+        "found = Block.get_block_class_from_key('local-file-system').__name__\n"
+        "before = sorted(m for m in ('prefect_dask', 'distributed', 'numpy') if m in sys.modules)\n"
+        "runner = drafting_runner(2, 'tcp://127.0.0.1:1')\n"
+        "print(found, before, type(runner).__name__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split("\n")[0] == "LocalFileSystem [] DaskTaskRunner"
