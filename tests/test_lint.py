@@ -18,6 +18,7 @@ from docx import Document
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from kehoach.cascade.drafting import DraftTemplates, draft_context
+from kehoach.cascade.journal import BatchResult, PackedBatch
 from kehoach.cascade.lint import (
     FindingKind,
     LintReport,
@@ -27,7 +28,9 @@ from kehoach.cascade.lint import (
     lint_folder,
     lint_out,
 )
+from kehoach.cascade.lint.findings import DraftFindings, Finding
 from kehoach.cascade.manifest import (
+    DraftState,
     Manifest,
     ManifestEntry,
     PlanSummary,
@@ -535,6 +538,36 @@ def test_a_cascade_reports_what_the_folders_check_finds(
     partial, part = checked_cascade(plan_67, hanoi, out, start="00340")
     assert partial.total == 6
     assert part == lint_folder(folder, plan=plan_67, hierarchy=hanoi) == report
+
+
+def test_a_batch_result_packed_for_the_flow_unpacks_equal_and_its_copies_apart(
+    tmp_path: Path, plan_67: Plan, hanoi: Hierarchy
+) -> None:
+    """What a drafting worker sends the flow (its models' field sets shared, to unpickle
+    small) is the result it drafted, and a copy of one entry made in the flow changes no other.
+    """
+    prepared = prepare(plan_67, hanoi, "hanoi-2024", tmp_path / "out", start="00340")
+    with running(prepared, hanoi) as run:
+        drafted = run.draft_here()
+    path = drafted.entries[0].path
+    found = DraftFindings(
+        unit_id=drafted.entries[0].unit_id,
+        findings=[
+            Finding(kind=K.TWO_DEADLINES, path=path, where=f"annex row {n}", text="…")
+            for n in (1, 2)
+        ],
+    )
+    result = drafted.model_copy(update={"checks": [found]})
+    expected = result.model_dump()
+    unpacked = PackedBatch.of(result).unpack()
+    assert unpacked.model_dump() == expected
+    assert unpacked == BatchResult.model_validate(expected)
+    first, second = unpacked.entries[:2]
+    assert first.model_fields_set is second.model_fields_set  # one set, pickled once
+    edited = first.model_copy(update={"state": DraftState.EDITED})
+    assert edited.state is DraftState.EDITED and second.state is DraftState.WRITTEN
+    assert first.model_fields_set == second.model_fields_set == set(ManifestEntry.model_fields)
+    assert unpacked.model_dump() == expected
 
 
 @pytest.mark.parametrize(

@@ -78,12 +78,33 @@ class PackedBatch:
     learn whether it failed, once for ``result()``). Nationally that is 65,000 manifest entries
     and 130,000 findings each time, on a CPU the drafting workers need. Bytes unpickle at
     once: :meth:`unpack` builds the models, once.
+
+    The flow holds every entry and finding of the run until it ends, so they are packed to
+    unpickle small: each pydantic model carries the set of its fields given, its own set
+    (~730 bytes for an entry's ten), and half of what the flow held for them was these sets.
+    Packed, the models of a kind with the same fields share one set (pickle stores it once):
+    the unpacked result takes 4.8 MB for 3,250 drafts instead of 10 MB. Sharing is safe for
+    frozen models: pydantic never changes a frozen model's set, and a copy gets its own.
     """
 
     data: bytes
 
     @classmethod
     def of(cls, result: BatchResult) -> PackedBatch:
+        """``result`` packed (its models' field sets shared: it is not to be used after)."""
+        shared: dict[tuple[type[BaseModel], frozenset[str]], set[str]] = {}
+
+        def share(model: BaseModel) -> None:
+            assert model.model_config.get("frozen"), type(model)
+            key = (type(model), frozenset(model.model_fields_set))
+            object.__setattr__(model, "__pydantic_fields_set__", shared.setdefault(key, {*key[1]}))
+
+        for entry in result.entries:
+            share(entry)
+        for check in result.checks:
+            share(check)
+            for finding in check.findings:
+                share(finding)
         return cls(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
 
     def unpack(self) -> BatchResult:
