@@ -50,8 +50,10 @@ def skip_unused_collections() -> None:
     block's, say) still loads. Prefect is pinned (constraints.txt); without that cache (an
     upgrade that moved it) nothing is changed, and a test says so.
     """
-    from prefect._internal.plugins import collections
-
+    try:
+        from prefect._internal.plugins import collections
+    except ImportError:  # a Prefect that moved it
+        return
     if getattr(collections, "_collections", False) is not None:
         return  # already loaded in this process, or a Prefect without the cache
     wanted = EntryPoints(
@@ -98,7 +100,8 @@ def drafting_runner(workers: int, dask: str | None = None) -> TaskRunner[Any]:
 def start_worker(parent: int) -> None:
     """What a drafting worker does first: exit with ``parent`` (the flow's process,
     :func:`~kehoach.io.processes.guard_worker`), and leave out Prefect's unused collections
-    before a task can load them."""
+    before a task can load them (importing this module, to call this, already has; the call
+    is then a no-op, and says so where a reader looks)."""
     guard_worker(parent)
     skip_unused_collections()
 
