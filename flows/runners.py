@@ -28,7 +28,7 @@ from typing import Any
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from kehoach.io.errors import KehoachError
-from kehoach.io.processes import guard_worker
+from kehoach.io.processes import guard_worker, skip_teardown
 
 #: The environment variable naming a Dask scheduler to draft on, when no address is passed.
 DASK_ADDRESS = "KEHOACH_DASK_ADDRESS"
@@ -99,10 +99,13 @@ def drafting_runner(workers: int, dask: str | None = None) -> TaskRunner[Any]:
 
 def start_worker(parent: int) -> None:
     """What a drafting worker does first: exit with ``parent`` (the flow's process,
-    :func:`~kehoach.io.processes.guard_worker`), and leave out Prefect's unused collections
-    before a task can load them (importing this module, to call this, already has; the call
-    is then a no-op, and says so where a reader looks)."""
+    :func:`~kehoach.io.processes.guard_worker`), end without the interpreter's teardown when
+    the pool shuts it down (:func:`~kehoach.io.processes.skip_teardown`: the flow waited for
+    it), and leave out Prefect's unused collections before a task can load them (importing
+    this module, to call this, already has; the call is then a no-op, and says so where a
+    reader looks)."""
     guard_worker(parent)
+    skip_teardown()
     skip_unused_collections()
 
 

@@ -86,3 +86,26 @@ def test_kill_9_of_a_cascade_leaves_no_process_behind(tmp_path: Path) -> None:
     finally:
         for pid in _marked(mark):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_a_worker_ends_without_teardown_after_its_own_exit_handlers(tmp_path: Path) -> None:
+    # A drafting worker, once its pool shuts it down: what it registered after starting
+    # (and what it printed) is done; the libraries' handlers from before, and the
+    # interpreter's teardown, are skipped.
+    ran = tmp_path / "ran"
+    code = (
+        "import atexit, sys\n"
+        "from kehoach.io.processes import skip_teardown\n"
+        f"note = lambda what: open({str(ran)!r}, 'a').write(what + ' ')\n"
+        "atexit.register(note, 'before')\n"
+        "skip_teardown()\n"
+        "atexit.register(note, 'after')\n"
+        "class Torn:\n"
+        "    def __del__(self): note('teardown')\n"
+        "kept = Torn()\n"
+        "sys.stdout.write('printed')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "printed"
+    assert ran.read_text().split() == ["after"]
