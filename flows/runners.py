@@ -101,9 +101,9 @@ def start_worker(parent: int) -> None:
     """What a drafting worker does first: exit with ``parent`` (the flow's process,
     :func:`~kehoach.io.processes.guard_worker`), end without the interpreter's teardown when
     the pool shuts it down (:func:`~kehoach.io.processes.skip_teardown`: the flow waited for
-    it), and leave out Prefect's unused collections before a task can load them (importing
-    this module, to call this, already has; the call is then a no-op, and says so where a
-    reader looks)."""
+    it), and leave out Prefect's unused collections (already done when this module was
+    imported to unpickle this function; repeated here, a no-op, where a reader looks).
+    Never called in the flow's own process, whose exit status a command returns."""
     guard_worker(parent)
     skip_teardown()
     skip_unused_collections()

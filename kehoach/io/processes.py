@@ -113,7 +113,9 @@ def skip_teardown() -> None:
     threads kept the flow waiting about half a second at the end of every cascade. The exit
     handlers registered after this call still run (they run first); those registered before
     it (the libraries imported to start the worker) do not; the standard streams are flushed.
-    Python's own pool workers (billiard, Celery's) end the same way, with ``os._exit``.
+    The process ends with status 0 whatever it exits with: only for a pool's worker, which
+    the pool judges by its results and by its dying while at work, never by that status.
+    Celery's pool workers (billiard) end the same way, with ``os._exit``.
     """
 
     def end() -> None:
