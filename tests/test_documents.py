@@ -388,3 +388,15 @@ def test_fixed_template_restores_fonts_and_borders(tmp_path: Path) -> None:
     data = compile_template(fixed).render(plan_context(plan).model_dump())
     assert check_docx(data) == []
     assert plain(plan.summary) in _text(data)
+
+
+def test_a_task_row_that_may_break_across_pages_is_named_with_its_fix(tmp_path: Path) -> None:
+    # A task split over two pages leaves its last lines alone at the top of the next one.
+    row = "</w:tr><w:tr><w:trPr><w:cantSplit/></w:trPr>"  # the annex's row with the tags
+    problems = _check(tmp_path, {"word/document.xml": [(row, "</w:tr><w:tr>", 1)]})
+    assert problems == [
+        "rows of the table headed “TT | Nhiệm vụ” may break across pages: select the row with "
+        "the tags → Table Properties → Row → untick 'Allow row to break across pages' "
+        "(LibreOffice: Table → Properties → Text Flow → untick 'Allow row to break across "
+        "pages and columns')"
+    ]

@@ -109,6 +109,29 @@ def _page_problems(doc: DocxDocument) -> list[str]:
     return problems
 
 
+def _split_rows(doc: DocxDocument) -> list[str]:
+    """A table of rows (tasks, units) whose header repeats on each page: a row that may break
+    across pages leaves a line or two of a task at the foot of one page, or alone on the next.
+    The template's repeated row must keep itself on one page (docxtpl copies it per row)."""
+    problems = []
+    for table in doc.tables:
+        rows = table.rows
+        if not rows or rows[0]._tr.trPr is None or rows[0]._tr.trPr.find(qn("w:tblHeader")) is None:
+            continue
+        for row in rows[1:]:
+            flag = None if row._tr.trPr is None else row._tr.trPr.find(qn("w:cantSplit"))
+            if flag is None or flag.get(qn("w:val"), "true") in ("false", "0", "off"):
+                head = " | ".join(c.text.strip() for c in rows[0].cells[:2])
+                problems.append(
+                    f"rows of the table headed “{head}” may break across pages: select the "
+                    "row with the tags → Table Properties → Row → untick 'Allow row to break "
+                    "across pages' (LibreOffice: Table → Properties → Text Flow → untick "
+                    "'Allow row to break across pages and columns')"
+                )
+                break
+    return problems
+
+
 def check_docx(data: bytes, type_name: str = "KẾ HOẠCH") -> list[str]:
     """Problems with a plan or report DOCX, each with its fix; an empty list means it follows
     ND30."""
@@ -116,7 +139,7 @@ def check_docx(data: bytes, type_name: str = "KẾ HOẠCH") -> list[str]:
     if isinstance(opened, str):
         return [opened]
     archive, doc = opened
-    problems = font_problems(archive) + _page_problems(doc)
+    problems = font_problems(archive) + _page_problems(doc) + _split_rows(doc)
     styles = styles_of(archive)
     if not doc.tables:
         return [
@@ -293,7 +316,7 @@ def check_task_list_docx(data: bytes) -> list[str]:
     if isinstance(opened, str):
         return [opened]
     archive, doc = opened
-    problems = font_problems(archive) + _page_problems(doc)
+    problems = font_problems(archive) + _page_problems(doc) + _split_rows(doc)
     paragraphs = [p for p in _all_paragraphs(doc) if p.text.strip()]
     # Two signatures share a line, split by tabs: each piece is read on its own.
     texts = [piece.strip() for p in paragraphs for piece in p.text.split("\t") if piece.strip()]

@@ -294,6 +294,7 @@ def annex_block(doc: Document) -> None:
     for i, (cell, text) in enumerate(zip(table.rows[2].cells, cells, strict=True)):
         align = WD_ALIGN_PARAGRAPH.JUSTIFY if i == 1 else WD_ALIGN_PARAGRAPH.CENTER
         para(clear(cell), text, size=12, align=align, before=3, after=3)
+    table.rows[2]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row on one page
     para(clear(table.rows[3].cells[0]), "{%tr endfor %}", size=12)
     for row in (table.rows[1], table.rows[3]):
         for cell in row.cells[1:]:
