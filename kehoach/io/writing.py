@@ -23,6 +23,7 @@ import tempfile
 import unicodedata
 from collections.abc import Iterator
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 
 from kehoach.io.errors import KehoachError
@@ -49,6 +50,8 @@ class OutputError(KehoachError):
         self.transient = code in TRANSIENT_ERRNOS
 
 
+# Every draft's path names each unit above it: the same few names, slugged again per draft.
+@lru_cache(maxsize=1 << 12)
 def slug(text: str) -> str:
     """ASCII, lower-case, hyphenated: "Phường Yên Sở" → "phuong-yen-so"."""
     text = unicodedata.normalize("NFKD", text.replace("Đ", "D").replace("đ", "d"))
