@@ -21,7 +21,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -112,15 +112,38 @@ def write_if_changed(root: Path, relative: Path, data: bytes, *, durable: bool =
             return False
     except FileNotFoundError:
         pass
-    _replace(target, data, root, relative, durable=durable)
+    _replace(target, (data,), root, relative, durable=durable)
     return True
+
+
+def write_stream_if_changed(
+    root: Path, relative: Path, chunks: Iterable[bytes], *, durable: bool = True
+) -> bool:
+    """:func:`write_if_changed` for a file made piece by piece, never held whole.
+
+    A national manifest is ~42 MB of JSON: made at once and written, it was the flow's peak
+    (twice that, with the newline appended). The chunks go to the temporary file as they
+    come; a file that turns out identical to what is there is left as it was, unrenamed.
+    """
+    target = inside(root, relative)
+    return _replace(target, chunks, root, relative, durable=durable, unless_same=True)
 
 
 _SERIAL = itertools.count()
 
 
-def _replace(target: Path, data: bytes, root: Path, relative: Path, *, durable: bool) -> None:
-    """Put ``data`` at ``target`` (already checked to be inside ``root``) atomically.
+def _replace(
+    target: Path,
+    chunks: Iterable[bytes],
+    root: Path,
+    relative: Path,
+    *,
+    durable: bool,
+    unless_same: bool = False,
+) -> bool:
+    """Put the bytes of ``chunks`` at ``target`` (already checked to be inside ``root``)
+    atomically; True if put there. ``unless_same``: a file there with the same bytes is
+    kept, and the new one dropped (False).
 
     The temporary file beside it is named by this process and a counter and created
     exclusively (another process, even on another machine, cannot collide unnoticed); its
@@ -141,11 +164,16 @@ def _replace(target: Path, data: bytes, root: Path, relative: Path, *, durable: 
         try:
             with os.fdopen(fd, "wb") as handle:
                 os.fchmod(handle.fileno(), 0o644)  # whatever the umask, as before
-                handle.write(data)
+                for chunk in chunks:
+                    handle.write(chunk)
                 handle.flush()
+                if unless_same and _same_file(tmp, target):
+                    tmp.unlink()
+                    return False
                 if durable:
                     os.fsync(handle.fileno())
             os.replace(tmp, target)
+            return True
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -153,6 +181,20 @@ def _replace(target: Path, data: bytes, root: Path, relative: Path, *, durable: 
         raise OutputError(
             f"cannot write {relative}: {exc.strerror}", where=root, code=exc.errno or 0
         ) from None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether files ``a`` and ``b`` hold the same bytes (``b`` may be missing)."""
+    try:
+        if a.stat().st_size != b.stat().st_size:
+            return False
+        with a.open("rb") as one, b.open("rb") as other:
+            while block := one.read(1 << 20):
+                if block != other.read(1 << 20):
+                    return False
+        return True
+    except FileNotFoundError:
+        return False
 
 
 class Outcome(StrEnum):
@@ -231,7 +273,7 @@ def write_own(
         return Outcome.UNCHANGED
     if there is not None and sha256(there) != ours:
         return Outcome.KEPT
-    _replace(target, data, root, relative, durable=durable)
+    _replace(target, (data,), root, relative, durable=durable)
     return Outcome.WRITTEN
 
 
