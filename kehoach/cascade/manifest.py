@@ -212,7 +212,8 @@ def manifest_json(manifest: Manifest) -> Iterator[bytes]:
     head = manifest.__pydantic_serializer__.to_json(
         manifest.model_copy(update={"drafts": [], "stale": []}), indent=2
     )
-    assert head.endswith(_EMPTY_LISTS), head[-80:]
+    if not head.endswith(_EMPTY_LISTS):  # pydantic changed its layout: never splice blindly
+        raise RuntimeError(f"manifest JSON ends {head[-80:]!r}, not {_EMPTY_LISTS!r}")
     yield head[: -len(_EMPTY_LISTS)]
 
     def listed(name: bytes, entries: list[ManifestEntry], end: bytes) -> Iterator[bytes]:
