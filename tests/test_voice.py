@@ -167,6 +167,28 @@ def test_sections_of_iii_read_like_the_real_55(yen_so_from_67: Plan) -> None:
         assert difflib.SequenceMatcher(None, a, b).ratio() > 0.3, ours.title
 
 
+def test_a_duty_a_ward_department_is_given_is_not_repeated_to_all_of_them(
+    yen_so_from_67: Plan,
+) -> None:
+    """67 asks the wards to hold the Cuộc thi, the Đối thoại and to report to the district;
+    the ward's plan gives each to the department that does it, as the real 55 does, not
+    again to all its departments."""
+    parts = {
+        plain(s.title or ""): [plain(p) for p in s.paragraphs]
+        for s in yen_so_from_67.implementation
+    }
+    everyone = " ".join(parts["Các bộ phận chuyên môn thuộc phường"])
+    said = " ".join(" ".join(ps) for ps in parts.values())
+    assert "Cuộc thi" not in everyone and "Đối thoại" not in everyone
+    assert "phát động và tổ chức Cuộc thi" in " ".join(parts["Bộ phận Văn hóa và Thông tin"])
+    assert "tổ chức Đối thoại" in " ".join(parts["Bộ phận Văn phòng UBND"])
+    assert "tổ chức Đối thoại" in " ".join(parts["Bộ phận Một cửa"])
+    assert said.count("gửi UBND quận (qua Phòng Nội vụ)") == 1  # by Văn phòng, once
+    # What the district asked of its wards and their departments alike is still there.
+    assert "Hằng quý có ít nhất 01 tin/bài về thực hiện CCHC gửi đăng" in everyone
+    assert "gửi UBND phường (qua Bộ phận Văn phòng UBND)" in everyone
+
+
 # -- citations, deadlines, coordinators ------------------------------------------------------
 
 

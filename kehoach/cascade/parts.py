@@ -16,6 +16,13 @@ bodies, so its section III is rebuilt, never copied:
    said for the levels below the child — or, if it said nothing, that they issue and carry
    out their own plans.
 
+What the parent asked of the child's committees as a whole goes to all the child's
+departments, except a duty one of them is already given by name, which a clerk would not
+write twice (seed 55 gives its Cuộc thi to Bộ phận Văn hóa and its Đối thoại to Văn phòng and
+Một cửa only): a duty whose task the child's annex gives a department to lead, a duty
+another part already states word for word, and the report to the parent where a department
+already makes it.
+
 Nothing is addressed to the child's parent, the parent's departments or its peers. The
 paragraphs keep their markers (:mod:`kehoach.plan.markers`), re-spoken later for the child.
 """
@@ -44,6 +51,8 @@ class _Part:
     title: str
     paragraphs: list[str] = field(default_factory=list)
     lettered: bool = False
+    #: the paragraphs the parent addressed to committees of the child's kind (see the module)
+    committee_duties: set[int] = field(default_factory=set)
 
 
 def _items(section: Section) -> list[str]:
@@ -68,9 +77,14 @@ def _is_own_plan(paragraph: str, own: set[str]) -> bool:
 
 
 def implementation_for(
-    parent_plan: Plan, unit: Unit, h: Hierarchy, speaker: Speaker
+    parent_plan: Plan,
+    unit: Unit,
+    h: Hierarchy,
+    speaker: Speaker,
+    tasks: tuple[Task, ...] = (),
 ) -> tuple[Section, ...]:
-    """Section III of ``unit``'s draft from ``parent_plan``'s, spoken by ``speaker``.
+    """Section III of ``unit``'s draft from ``parent_plan``'s, spoken by ``speaker``;
+    ``tasks`` are the draft's own annex rows (who leads each task here).
 
     A paragraph that says nothing for this unit (all of it about committees it has none of)
     is left out, and the rest numbered afresh.
@@ -104,6 +118,7 @@ def implementation_for(
                 paragraph = said_of_parent(paragraph)
                 if part is everyone:
                     paragraph += OWN_LEVEL
+                    part.committee_duties.add(len(part.paragraphs))
             part.paragraphs.append(paragraph)
 
     # A part addressed to the child's very level says more than one to "the committees below"
@@ -135,9 +150,14 @@ def implementation_for(
                     Assignee(role=role, unit=dept.id, label=dept.name), dept.name
                 )
             add(part, section)
-    reports_up = any(
-        key == "ubnd_cap_tren" for p in everyone.paragraphs for key, _, _ in markers(p)
-    )
+    named = [p for part in by_department.values() for p in part.paragraphs]
+    led = {t.id for t in tasks if t.lead.unit in by_department}
+    everyone.paragraphs = [
+        p
+        for i, p in enumerate(everyone.paragraphs)
+        if i not in everyone.committee_duties or not _given_by_name(p, named, led)
+    ]
+    reports_up = any(_reports_up(p) for p in (*everyone.paragraphs, *named))
     if h.parent(unit.id) is not None and not reports_up:
         # What the unit owes whoever directs it, whatever the parent's text forgot to say.
         everyone.paragraphs.append(
@@ -161,6 +181,29 @@ def implementation_for(
         spoken = (_not_with_itself(revoice(p, speaker), part.title) for p in part.paragraphs)
         part.paragraphs = [p for p in spoken if plain(p).strip(" .;,")]
     return tuple(_section(p) for p in parts if p.paragraphs)
+
+
+def _reports_up(paragraph: str) -> bool:
+    return any(key == "ubnd_cap_tren" for key, _, _ in markers(paragraph))
+
+
+def _given_by_name(duty: str, named: list[str], led: set[str]) -> bool:
+    """Whether a duty of the child's committees is already a department's (``named``: the
+    paragraphs of the parts addressed to departments; ``led``: the tasks a department with
+    a part leads here): its task is one of those, or a part says it word for word, or it is
+    the report to the parent and a part makes that report."""
+    if any(key == "han" and argument in led for key, argument, _ in markers(duty)):
+        return True
+    if _reports_up(duty) and any(_reports_up(p) for p in named):
+        return True
+    words = _bare(duty)
+    return bool(words) and any(words in _bare(p) for p in named)
+
+
+def _bare(paragraph: str) -> str:
+    """A paragraph's words for comparing duties: printed, without its item mark, its case
+    or the stop at its end (each of which its part's numbering and sentence may change)."""
+    return _ITEM.sub("", plain(paragraph), count=1).strip(" .;").lower()
 
 
 def _not_with_itself(paragraph: str, department: str) -> str:

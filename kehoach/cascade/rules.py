@@ -422,7 +422,7 @@ def derive_plan(
         f"Thực hiện {_cites(refs)}, {cited_name(unit)} ban hành Kế hoạch "
         f"{lower_first(plain(summary))} như sau:"
     )
-    implementation = implementation_for(parent_plan, unit, h, speaker)
+    implementation = implementation_for(parent_plan, unit, h, speaker, tasks)
     term = parent_plan.term.text
     return Plan.model_validate(
         {
