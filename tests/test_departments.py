@@ -7,6 +7,7 @@ reopens the DOCX.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,10 @@ def test_a_district_phong_issues_its_own_plan(hanoi: Hierarchy, plans: dict[str,
     assert "Duy trì chuyên mục CCHC trên Cổng thông tin điện tử quận" in text
     assert "cung cấp tin, bài về CCHC của cơ quan, đơn vị cho Phòng Văn hóa và Thông tin" in text
     assert "Lồng ghép kiểm tra việc thực hiện thông tin" not in text  # Phòng Nội vụ's
+    # Each item lettered once, also one whose letter 67 wrote inside a marker
+    # ("{cap_duoi|d) Hướng dẫn UBND các phường …}").
+    assert "d) Hướng dẫn UBND các phường duy trì" in text
+    assert not re.search(r"^[a-zđ]\) [a-zđ]\) ", text, re.MULTILINE), text
     headings = [p.text for p in doc.paragraphs if p.runs and p.runs[0].bold]
     assert not any(h.startswith(("Phòng Nội vụ", "Văn phòng", "UBND các phường")) for h in headings)
     # The annex: the rows it leads or coordinates, with its own deadlines.

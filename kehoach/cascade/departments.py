@@ -43,7 +43,9 @@ from kehoach.plan.wording import cited_name, lower_first, upper_first
 
 #: Letters of a list in Vietnamese documents: a) b) c) d) đ) e) g) … (no f, j, w, z).
 _LETTERS = "abcdđeghiklmnopqrstuvxy"
-_MARKER = re.compile(r"^(?:[a-zđ]|\d+)[.)]\s+")
+#: An item's mark ("a) ", "1. "), also inside the marker a paragraph may start with
+#: ("{cap_duoi|d) Hướng dẫn …}": the item exists only where there are committees below).
+_MARKER = re.compile(r"^(\{[a-z_]+(?::[a-z0-9-]+)?\|)?(?:[a-zđ]|\d+)[.)]\s+")
 
 
 class DocumentKind(StrEnum):
@@ -149,7 +151,7 @@ def _names_another_body(title: str, kind: str, above: _Above) -> bool:
     or names such a level ("… Thành phố" in a district's plan). A title of the department's
     own kind ("Bộ phận tiếp nhận và trả kết quả" for the Bộ phận Một cửa) is its own.
     """
-    text = _MARKER.sub("", plain(title).strip())
+    text = _MARKER.sub("", plain(title).strip(), count=1)
     kinds = [k for k in above.department_kinds if text.startswith(k + " ")]
     if kinds and max(kinds, key=len) != kind:
         return True
@@ -193,7 +195,8 @@ def _lettered(paragraphs: list[str]) -> list[str]:
         if text.startswith(("-", "+", "–")):
             out.append(text)
             continue
-        out.append(f"{_LETTERS[n % len(_LETTERS)]}) {_MARKER.sub('', text)}")
+        unmarked = _MARKER.sub(r"\1", text, count=1)  # a marker it starts with stays
+        out.append(f"{_LETTERS[n % len(_LETTERS)]}) {unmarked}")
         n += 1
     return out
 

@@ -41,7 +41,9 @@ from kehoach.plan.voice import all_departments
 from kehoach.plan.wording import subordinates_phrase, upper_first
 
 _ORDER = {Level.TRUNG_UONG: 0, Level.TINH: 1, Level.HUYEN: 2, Level.XA: 3, Level.PHONG_BAN: 4}
-_ITEM = re.compile(r"^\s*(?:[a-zđ]\)|-|–|\+)\s+")
+#: An item's mark ("a) ", "- "), also inside the marker a paragraph may start with
+#: ("{cap_duoi|d) Hướng dẫn …}": the item exists only where there are committees below).
+_ITEM = re.compile(r"^\s*(\{[a-z_]+(?::[a-z0-9-]+)?\|)?(?:[a-zđ]\)|-|–|\+)\s+")
 _LETTERS = "abcdđeghiklmnopqrstuvxy"
 
 
@@ -225,7 +227,7 @@ def _itself(department: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 def _section(part: _Part) -> Section:
     """A part with its items numbered afresh (a), b) …, or "-" as the parent wrote them)."""
-    bare = [_ITEM.sub("", p, count=1) for p in _unique(part.paragraphs)]
+    bare = [_ITEM.sub(r"\1", p, count=1) for p in _unique(part.paragraphs)]
     if len(bare) == 1:
         paragraphs = tuple(bare)
     elif part.lettered:
@@ -239,7 +241,7 @@ def _unique(paragraphs: list[str]) -> list[str]:
     seen: set[str] = set()
     out = []
     for p in paragraphs:
-        key = _ITEM.sub("", p, count=1)
+        key = _ITEM.sub(r"\1", p, count=1)
         if key not in seen:
             seen.add(key)
             out.append(p)
