@@ -189,6 +189,18 @@ def test_a_duty_a_ward_department_is_given_is_not_repeated_to_all_of_them(
     assert "gửi UBND phường (qua Bộ phận Văn phòng UBND)" in everyone
 
 
+def test_a_committee_duty_joined_to_another_is_kept_whole(hanoi: Hierarchy, write: Write) -> None:
+    """A report to the district that also asks something no department is given stays with
+    all the ward's departments: dropping it for its report would lose the rest."""
+    source = (EXAMPLES / "hoang-mai-67-kh-ubnd.yaml").read_text(encoding="utf-8")
+    report = "của phường gửi {ubnd|UBND quận} (qua {phong:noi-vu|Phòng Nội vụ})."
+    joined = source.replace(report, report[:-1] + "; lưu trữ hồ sơ tuyên truyền tại phường.")
+    assert joined != source
+    ward = _draft(load_plan(write("67.yaml", joined)), hanoi, "00340").plan
+    everyone = " ".join(plain(p) for p in ward.implementation[0].paragraphs)
+    assert "lưu trữ hồ sơ tuyên truyền tại phường" in everyone
+
+
 # -- citations, deadlines, coordinators ------------------------------------------------------
 
 

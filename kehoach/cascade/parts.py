@@ -45,6 +45,8 @@ _ORDER = {Level.TRUNG_UONG: 0, Level.TINH: 1, Level.HUYEN: 2, Level.XA: 3, Level
 #: ("{cap_duoi|d) Hướng dẫn …}": the item exists only where there are committees below).
 _ITEM = re.compile(r"^\s*(\{[a-z_]+(?::[a-z0-9-]+)?\|)?(?:[a-zđ]\)|-|–|\+)\s+")
 _LETTERS = "abcdđeghiklmnopqrstuvxy"
+#: Words a duty has at least before another part saying them counts as saying it too.
+_DUTY_WORDS = 6
 
 
 @dataclass
@@ -193,13 +195,16 @@ def _given_by_name(duty: str, named: list[str], led: set[str]) -> bool:
     """Whether a duty of the child's committees is already a department's (``named``: the
     paragraphs of the parts addressed to departments; ``led``: the tasks a department with
     a part leads here): its task is one of those, or a part says it word for word, or it is
-    the report to the parent and a part makes that report."""
-    if any(key == "han" and argument in led for key, argument, _ in markers(duty)):
-        return True
-    if _reports_up(duty) and any(_reports_up(p) for p in named):
-        return True
+    the report to the parent and a part makes that report. The first and the last only for
+    a paragraph of one duty (no ";"), so that nothing else it asks is lost with it; the
+    words only when there are enough of them to be a duty, not a phrase any part contains."""
     words = _bare(duty)
-    return bool(words) and any(words in _bare(p) for p in named)
+    if ";" not in words:
+        if any(key == "han" and argument in led for key, argument, _ in markers(duty)):
+            return True
+        if _reports_up(duty) and any(_reports_up(p) for p in named):
+            return True
+    return len(words.split()) >= _DUTY_WORDS and any(words in _bare(p) for p in named)
 
 
 def _bare(paragraph: str) -> str:
