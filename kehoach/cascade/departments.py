@@ -28,7 +28,7 @@ from hierarchy.units import Unit, UnitKind
 from kehoach.cascade.memo import by_identity
 from kehoach.documents.plan_document import assignee_text
 from kehoach.documents.task_list import TaskListContext, TaskRow
-from kehoach.plan.markers import plain, with_deadlines
+from kehoach.plan.markers import OPENING, plain, with_deadlines
 from kehoach.plan.model import (
     Assignee,
     DocumentRef,
@@ -45,7 +45,7 @@ from kehoach.plan.wording import cited_name, lower_first, upper_first
 _LETTERS = "abcdđeghiklmnopqrstuvxy"
 #: An item's mark ("a) ", "1. "), also inside the marker a paragraph may start with
 #: ("{cap_duoi|d) Hướng dẫn …}": the item exists only where there are committees below).
-_MARKER = re.compile(r"^(\{[a-z_]+(?::[a-z0-9-]+)?\|)?(?:[a-zđ]|\d+)[.)]\s+")
+_MARKER = re.compile(rf"^({OPENING})?(?:[a-zđ]|\d+)[.)]\s+")
 
 
 class DocumentKind(StrEnum):

@@ -35,7 +35,15 @@ from functools import lru_cache
 
 from hierarchy.graph import Hierarchy
 from hierarchy.units import Level, Unit
-from kehoach.plan.markers import OWN_LEVEL, Speaker, markers, plain, revoice, said_of_parent
+from kehoach.plan.markers import (
+    OPENING,
+    OWN_LEVEL,
+    Speaker,
+    markers,
+    plain,
+    revoice,
+    said_of_parent,
+)
 from kehoach.plan.model import Assignee, Group, Plan, Section, Task
 from kehoach.plan.voice import all_departments
 from kehoach.plan.wording import subordinates_phrase, upper_first
@@ -43,8 +51,9 @@ from kehoach.plan.wording import subordinates_phrase, upper_first
 _ORDER = {Level.TRUNG_UONG: 0, Level.TINH: 1, Level.HUYEN: 2, Level.XA: 3, Level.PHONG_BAN: 4}
 #: An item's mark ("a) ", "- "), also inside the marker a paragraph may start with
 #: ("{cap_duoi|d) Hướng dẫn …}": the item exists only where there are committees below).
-_ITEM = re.compile(r"^\s*(\{[a-z_]+(?::[a-z0-9-]+)?\|)?(?:[a-zđ]\)|-|–|\+)\s+")
+_ITEM = re.compile(rf"^\s*({OPENING})?(?:[a-zđ]\)|-|–|\+)\s+")
 _LETTERS = "abcdđeghiklmnopqrstuvxy"
+_LETTERED = re.compile(rf"^\s*(?:{OPENING})?[a-zđ]\)")
 #: Words a duty has at least before another part saying them counts as saying it too.
 _DUTY_WORDS = 6
 
@@ -112,7 +121,7 @@ def implementation_for(
         What the child's departments get from there is the child's own duty as a committee,
         tagged so that the child's children do not get it again as their departments'."""
         items = _items(section)
-        part.lettered |= any(re.match(r"^\s*[a-zđ]\)", p) for p in items)
+        part.lettered |= any(_LETTERED.match(p) for p in items)
         for paragraph in items:
             if down and part is everyone and _is_own_plan(paragraph, own):
                 continue
@@ -155,13 +164,16 @@ def implementation_for(
                 )
             add(part, section)
     named = [p for part in by_department.values() for p in part.paragraphs]
+    named_words = [_bare(p) for p in named]
+    a_department_reports = any(_reports_up(p) for p in named)
     led = {t.id for t in tasks if t.lead.unit in by_department}
     everyone.paragraphs = [
         p
         for i, p in enumerate(everyone.paragraphs)
-        if i not in everyone.committee_duties or not _given_by_name(p, named, led)
+        if i not in everyone.committee_duties
+        or not _given_by_name(p, named_words, led, a_department_reports)
     ]
-    reports_up = any(_reports_up(p) for p in (*everyone.paragraphs, *named))
+    reports_up = a_department_reports or any(_reports_up(p) for p in everyone.paragraphs)
     if h.parent(unit.id) is not None and not reports_up:
         # What the unit owes whoever directs it, whatever the parent's text forgot to say.
         everyone.paragraphs.append(
@@ -191,20 +203,23 @@ def _reports_up(paragraph: str) -> bool:
     return any(key == "ubnd_cap_tren" for key, _, _ in markers(paragraph))
 
 
-def _given_by_name(duty: str, named: list[str], led: set[str]) -> bool:
-    """Whether a duty of the child's committees is already a department's (``named``: the
-    paragraphs of the parts addressed to departments; ``led``: the tasks a department with
-    a part leads here): its task is one of those, or a part says it word for word, or it is
-    the report to the parent and a part makes that report. The first and the last only for
-    a paragraph of one duty (no ";"), so that nothing else it asks is lost with it; the
-    words only when there are enough of them to be a duty, not a phrase any part contains."""
+def _given_by_name(
+    duty: str, named_words: list[str], led: set[str], a_department_reports: bool
+) -> bool:
+    """Whether a duty of the child's committees is already a department's (``named_words``:
+    the paragraphs of the parts addressed to departments, :func:`_bare`; ``led``: the tasks
+    a department with a part leads here): its task is one of those, or a part says it word
+    for word, or it is the report to the parent and a part makes that report. The first and
+    the last only for a paragraph of one duty (no ";"), so that nothing else it asks is lost
+    with it; the words only when there are enough of them to be a duty, not a phrase any
+    part contains."""
     words = _bare(duty)
     if ";" not in words:
         if any(key == "han" and argument in led for key, argument, _ in markers(duty)):
             return True
-        if _reports_up(duty) and any(_reports_up(p) for p in named):
+        if a_department_reports and _reports_up(duty):
             return True
-    return len(words.split()) >= _DUTY_WORDS and any(words in _bare(p) for p in named)
+    return len(words.split()) >= _DUTY_WORDS and any(words in w for w in named_words)
 
 
 def _bare(paragraph: str) -> str:

@@ -31,6 +31,9 @@ from functools import lru_cache
 from kehoach.plan.wording import upper_first
 
 MARKER = re.compile(r"\{([a-z_]+)(?::([a-z0-9][a-z0-9-]*))?\|((?:[^{}|\\]|\\.)*)\}")
+#: A marker's opening, "{key|" or "{key:argument|", as a pattern to build others with (an
+#: item's letter a plan writes inside a marker, "{cap_duoi|d) …}", follows one).
+OPENING = r"\{[a-z_]+(?::[a-z0-9][a-z0-9-]*)?\|"
 _ESCAPED = re.compile(r"\\(.)")
 #: Each marker, what it stands for (README "The plan" lists them for plan authors).
 KEYS: dict[str, str] = {
