@@ -136,6 +136,7 @@ class _Departments:
 
     def __init__(self) -> None:
         self._upper: dict[str, str] = {}
+        self._lines: dict[str, tuple[str, ...]] = {}  # a department's name → its own line
         self._signers: dict[str, Signer] = {}
         self._superior: dict[str, str | None] = {}
 
@@ -143,6 +144,13 @@ class _Departments:
         known = self._upper.get(text)
         if known is None:
             known = self._upper[text] = upper_vi(text)
+        return known
+
+    def lines(self, name: str) -> tuple[str, ...]:
+        """The issuing body's own line of a department named ``name``, one tuple per name."""
+        known = self._lines.get(name)
+        if known is None:
+            known = self._lines[name] = (self.upper(name),)
         return known
 
     def of(self, parent: Unit, rule: DepartmentRule) -> Unit:
@@ -176,7 +184,7 @@ class _Departments:
             place=parent.place,
             # Both lines are ours (a Unit's name, upper-cased): constructed, not validated.
             issuing_body=IssuingBody.model_construct(
-                _BODY_FIELDS, superior=superior, lines=(self.upper(name),)
+                _BODY_FIELDS, superior=superior, lines=self.lines(name)
             ),
             signer=signer,
             symbol=rule.symbol,
