@@ -329,6 +329,7 @@ def build_unit(
 _PLACE_IS_FULL_NAME = frozenset({"Thành phố Hồ Chí Minh"})
 
 # Every committee's chair signs the same way: one shared (frozen) signer, not 10k copies.
+_LINES_GIVEN = {"lines"}  # what IssuingBody(lines=...) records as given
 _CHAIR = Signer(authority="TM. ỦY BAN NHÂN DÂN", title="CHỦ TỊCH")
 
 
@@ -344,7 +345,9 @@ def committee_defaults(unit_id: str, name: str, kind: UnitKind, parent: str | No
         signer = Signer(authority="TM. CHÍNH PHỦ", title="THỦ TƯỚNG")
         place = "Hà Nội"
     else:
-        body = IssuingBody(lines=("ỦY BAN NHÂN DÂN", upper_vi(name)))
+        # Our own lines (the name is NFC and stripped above): constructed, sharing one set of
+        # the fields given, as build_unit does, instead of one per committee.
+        body = IssuingBody.model_construct(_LINES_GIVEN, lines=("ỦY BAN NHÂN DÂN", upper_vi(name)))
         signer = _CHAIR
         word = kind.word
         place = name[len(word) + 1 :] if word and name.startswith(word + " ") else name
