@@ -8,11 +8,16 @@ longer wait, so that a machine too busy to start it gets one line that says what
 
 from __future__ import annotations
 
+import atexit
 import base64
 import inspect
 import logging
 import os
 import re
+import socket
+import subprocess
+import sys
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,11 +25,14 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast
 
+import prefect
+from prefect.context import refresh_global_settings_context
 from prefect.settings import (
     PREFECT_API_URL,
     PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
     PREFECT_LOGGING_LEVEL,
     PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+    get_current_settings,
     temporary_settings,
 )
 from prefect.settings.legacy import Setting
@@ -59,34 +67,103 @@ def healthy(api_url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+#: The embedded API this process started: one per process, shared by every run in it.
+_embedded: dict[str, Any] = {}
+
+
+def _free_port() -> int:
+    """A TCP port on 127.0.0.1 free at the time of asking (the kernel picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """End the embedded API: SIGTERM, then SIGKILL if it has not ended after 5 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def start_embedded_api() -> str:
     """Start Prefect's embedded API now (once per process) and return its URL, or raise one
     clear ServerError.
 
     Prefect would start it on the first API call, deep inside a flow run, where a time-out
-    surfaces as a 180-line traceback. The flows then use this same server (Prefect keeps one
-    per process); so do the drafting workers, given its URL (:func:`quiet_prefect`): a
-    process without one would start an embedded API of its own.
-
-    It must be Prefect's own server object, not the same server launched another way (which
-    would spare this process importing Prefect's server, ~55 MB): Prefect's process pool
-    forwards its workers' events from a thread that does not see these settings, to that
-    object's server, and starts it if it is not running: a second API inside the first
-    pooled run of each process (measured: Hà Nội 11 → 16 s).
+    surfaces as a 180-line traceback. It is the command Prefect's own ``SubprocessASGIServer``
+    runs (uvicorn over Prefect's ``create_app``, the UI off, with this process's settings),
+    launched from here so that this process never imports Prefect's server: that import
+    alone is ~56 MB (FastAPI, SQLAlchemy's server models, docket, redis, beartype) in the
+    process that holds the national hierarchy and the cascade's manifest. Runs reach it
+    through ``PREFECT_API_URL`` (:func:`_api_for_every_thread`).
     """
-    from prefect.server.api.server import SubprocessASGIServer
-
-    timeout = PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
-    server = SubprocessASGIServer()
-    try:
-        server.start(timeout=timeout)
-    except RuntimeError:
+    process = _embedded.get("process")
+    if process is not None and process.poll() is None:
+        return str(_embedded["url"])
+    timeout = float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+    env = {
+        **os.environ,
+        "PREFECT_UI_ENABLED": "0",
+        "PREFECT__SERVER_EPHEMERAL": "1",
+        "PREFECT__SERVER_FINAL": "1",
+        **get_current_settings().to_environment_variables(exclude_unset=True),
+    }
+    app_dir = str(Path(prefect.__file__).parent.parent)
+    deadline = time.monotonic() + timeout
+    while True:
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}/api"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir", app_dir, "--factory",
+             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port",
+             str(port), "--log-level", "error", "--lifespan", "on"],
+            env=env,
+        )  # fmt: skip
+        while process.poll() is None and time.monotonic() < deadline:
+            if healthy(url, timeout=1.0):
+                _embedded.update(process=process, url=url)
+                atexit.register(_stop, process)
+                return url
+            time.sleep(0.1)
+        # uvicorn exits with 3 when it cannot bind: another process took the port meanwhile
+        if process.poll() == 3 and time.monotonic() < deadline:
+            continue
+        _stop(process)
         raise ServerError(
-            f"the embedded Prefect API did not start within {timeout} s (the machine may be "
+            f"the embedded Prefect API did not start within {timeout:g} s (the machine may be "
             "busy); run the command again, or start `kehoach server` in another terminal and "
             "set PREFECT_API_URL=http://127.0.0.1:4200/api"
-        ) from None
-    return str(server.api_url)
+        )
+
+
+@contextmanager
+def _api_for_every_thread(url: str) -> Iterator[None]:
+    """Point every run in this process, in every thread, and the processes it starts, at
+    ``url``.
+
+    Prefect's settings in a context (``temporary_settings``) are seen by the thread that set
+    them only: Prefect's process pool forwards its workers' events from a thread of its own,
+    which, finding no API there, started a second embedded API inside the first pooled run
+    (measured: Hà Nội 11 → 16 s). So the URL also goes into the environment, which the
+    drafting workers inherit, and into Prefect's process-wide settings, which are read from
+    the environment; both are restored afterwards.
+    """
+    before = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = url
+    refresh_global_settings_context()
+    try:
+        with temporary_settings({PREFECT_API_URL: url}):
+            yield
+    finally:
+        if before is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = before
+        refresh_global_settings_context()
 
 
 @contextmanager
@@ -123,7 +200,7 @@ def quiet_prefect(warn: Callable[[str], None] = print) -> Iterator[None]:
                 return
             # Worker processes (Prefect's process pool, Dask) inherit the settings: the URL
             # sends them to this process's embedded API rather than to one of their own.
-            with temporary_settings({PREFECT_API_URL: start_embedded_api()}):
+            with _api_for_every_thread(start_embedded_api()):
                 yield
     finally:
         for lg, propagate in zip(run_loggers, before, strict=True):

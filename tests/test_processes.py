@@ -6,6 +6,7 @@ started must end with it, and a machine too busy to start Prefect's API gets one
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -109,3 +110,64 @@ def test_a_worker_ends_without_teardown_after_its_own_exit_handlers(tmp_path: Pa
     assert run.returncode == 0, run.stderr
     assert run.stdout == "printed"
     assert ran.read_text().split() == ["after"]
+
+
+_POOLED_RUN = """
+import json, os, sys
+from pathlib import Path
+
+
+def main() -> None:
+    os.environ.pop("PREFECT_API_URL", None)
+    from flows.cascade import cascade_flow
+    from flows.runtime import quiet_prefect
+
+    out = Path(sys.argv[1])
+    with quiet_prefect():
+        cascade_flow(
+            plan=Path(sys.argv[2]), hierarchy="hanoi-2024", out=out / "drafts", start="008",
+            workers=2, batch_size=20, database_url=f"sqlite:///{out}/status.db",
+        )
+    apis = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() and b"create_app" in cmdline:
+            apis.append(int(entry.name))
+    print(json.dumps({
+        "apis": len(apis),
+        "server_modules": sorted(m for m in sys.modules if m.startswith("prefect.server")),
+        "api_url_left": os.environ.get("PREFECT_API_URL"),
+    }))
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux)")
+def test_a_pooled_cascade_runs_on_one_embedded_api_outside_the_command(tmp_path: Path) -> None:
+    # The embedded API is a process of its own, started once: the drafting workers and
+    # Prefect's threads use it too (no second API), and the command never imports Prefect's
+    # server (~56 MB), which would sit beside the national hierarchy for the whole run.
+    script = tmp_path / "pooled.py"
+    script.write_text(_POOLED_RUN)
+    env = os.environ | {"PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    plan = EXAMPLES / "hoang-mai-67-kh-ubnd.yaml"
+    run = subprocess.run(
+        [sys.executable, str(script), str(tmp_path), str(plan)],
+        cwd=Path(__file__).parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen == {"apis": 1, "server_modules": [], "api_url_left": None}
+    assert len(list((tmp_path / "drafts").rglob("*.docx"))) == 90
