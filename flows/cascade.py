@@ -46,7 +46,7 @@ from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from kehoach.cascade.drafting import write_drafts
 from kehoach.cascade.issued import IssuedPlan
-from kehoach.cascade.journal import BatchResult, PackedBatch
+from kehoach.cascade.journal import BatchResult, PackedBatch, SharedValues
 from kehoach.cascade.lint import DraftChecker
 from kehoach.cascade.lint.findings import LintReport
 from kehoach.cascade.manifest import PlanSummary
@@ -123,6 +123,7 @@ def _draft(run: Run, workers: int, dask: str | None, label: str, lint: bool) -> 
 
     p = run.prepared
     drafted: list[BatchResult] = []
+    shared = SharedValues(run.h)  # this process holds every result until the run ends
     recorded = run.recorded
     # The top drafts are all written and checked before a batch is handed out: the batches
     # get their roots' parents' texts from this checker.
@@ -132,7 +133,7 @@ def _draft(run: Run, workers: int, dask: str | None, label: str, lint: bool) -> 
             opaque(chunk), opaque(run.h), p.folder, p.template, opaque(recorded), opaque(checker)
         )
         advance(result, chunk[-1].unit.name)
-        drafted.append(result)
+        drafted.append(shared.share(result))
     if not run.jobs:
         return BatchResult.merged(drafted)
     # One batch gains nothing from other processes, and starting them costs seconds.
@@ -155,7 +156,7 @@ def _draft(run: Run, workers: int, dask: str | None, label: str, lint: bool) -> 
             if checker is not None:
                 jobs = [run.checked(job, checker) for job in jobs]
             if len(in_flight) >= window:
-                drafted.append(_collect(in_flight.popleft(), advance))
+                drafted.append(shared.share(_collect(in_flight.popleft(), advance)))
             roots = [r for job in jobs for r in job.roots]
             # Not quoted (opaque): a task's arguments are small, and Dask would take the
             # quote, a tuple, for a task of its own.
@@ -166,7 +167,7 @@ def _draft(run: Run, workers: int, dask: str | None, label: str, lint: bool) -> 
                 )
             )
         while in_flight:
-            drafted.append(_collect(in_flight.popleft(), advance))
+            drafted.append(shared.share(_collect(in_flight.popleft(), advance)))
     return BatchResult.merged(drafted)
 
 

@@ -18,7 +18,7 @@ from docx import Document
 from hierarchy.graph import Hierarchy
 from hierarchy.sources import load_hierarchy
 from kehoach.cascade.drafting import DraftTemplates, draft_context
-from kehoach.cascade.journal import BatchResult, PackedBatch
+from kehoach.cascade.journal import BatchResult, PackedBatch, SharedValues
 from kehoach.cascade.lint import (
     FindingKind,
     LintReport,
@@ -568,6 +568,48 @@ def test_a_batch_result_packed_for_the_flow_unpacks_equal_and_its_copies_apart(
     assert edited.state is DraftState.EDITED and second.state is DraftState.WRITTEN
     assert first.model_fields_set == second.model_fields_set == set(ManifestEntry.model_fields)
     assert unpacked.model_dump() == expected
+
+
+def test_results_held_by_the_flow_share_the_hierarchy_s_strings_and_change_no_value(
+    tmp_path: Path, plan_67: Plan, hanoi: Hierarchy
+) -> None:
+    """The flow keeps every batch's entries to the end of the run: unpacked, they point at
+    the hierarchy's ids and names and at one copy of what siblings repeat, and say the same."""
+    prepared = prepare(plan_67, hanoi, "hanoi-2024", tmp_path / "out", start="00340")
+    with running(prepared, hanoi) as run:
+        drafted = run.draft_here()
+    found = DraftFindings(
+        unit_id=drafted.entries[1].unit_id,
+        findings=[
+            Finding(kind=K.TWO_DEADLINES, path=drafted.entries[1].path, where="annex row 1", text=t)
+            for t in ("hai hạn", "hai hạn")
+        ],
+    )
+    # Two batches, as the workers send them: each unpickled on its own.
+    halves = [drafted.entries[:3], drafted.entries[3:]]
+    results = [
+        PackedBatch.of(BatchResult(entries=list(half), written=len(half), checks=checks)).unpack()
+        for half, checks in zip(halves, ([found], []), strict=True)
+    ]
+    expected = [r.model_dump() for r in results]
+    shared = SharedValues(hanoi)
+    results = [shared.share(r) for r in results]
+    assert [r.model_dump() for r in results] == expected
+    entries = [e for r in results for e in r.entries]
+    assert len(entries) == len(drafted.entries) > 3
+    for e in entries:
+        unit = hanoi.unit(e.unit_id)
+        assert e.unit_id is unit.id and e.unit_name is unit.name
+        parent = hanoi.parent(e.unit_id)
+        assert parent is not None and e.parent_unit_id is parent.id
+    first, last = entries[1], entries[-1]  # two departments of the ward, in two batches
+    assert first.parent_unit_id == last.parent_unit_id == entries[0].unit_id
+    assert first.parent_plan == last.parent_plan and first.parent_plan is last.parent_plan
+    assert first.derived_from is last.derived_from is not None
+    assert first.model_fields_set is last.model_fields_set
+    one, two = results[0].checks[0].findings
+    assert one.text is two.text
+    assert one.model_copy(update={"text": "khác"}).text == "khác" and two.text == "hai hạn"
 
 
 @pytest.mark.parametrize(
