@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -563,10 +564,13 @@ def test_a_batch_result_packed_for_the_flow_unpacks_equal_and_its_copies_apart(
     assert unpacked.model_dump() == expected
     assert unpacked == BatchResult.model_validate(expected)
     first, second = unpacked.entries[:2]
-    assert first.model_fields_set is second.model_fields_set  # one set, pickled once
-    edited = first.model_copy(update={"state": DraftState.EDITED})
-    assert edited.state is DraftState.EDITED and second.state is DraftState.WRITTEN
-    assert first.model_fields_set == second.model_fields_set == set(ManifestEntry.model_fields)
+    one, two = unpacked.checks[0].findings
+    assert one.model_fields_set is two.model_fields_set  # one set, pickled once
+    edited = one.model_copy(update={"where": "annex row 9"})
+    assert edited.where == "annex row 9" and two.where == "annex row 2"
+    assert one.model_fields_set == two.model_fields_set == set(Finding.model_fields)
+    assert replace(first, state=DraftState.EDITED).state is DraftState.EDITED
+    assert first.state is second.state is DraftState.WRITTEN
     assert unpacked.model_dump() == expected
 
 
@@ -606,7 +610,8 @@ def test_results_held_by_the_flow_share_the_hierarchy_s_strings_and_change_no_va
     assert first.parent_unit_id == last.parent_unit_id == entries[0].unit_id
     assert first.parent_plan == last.parent_plan and first.parent_plan is last.parent_plan
     assert first.derived_from is last.derived_from is not None
-    assert first.model_fields_set is last.model_fields_set
+    assert first.derived_from is not None and last.derived_from is not None
+    assert first.derived_from.model_fields_set is last.derived_from.model_fields_set
     one, two = results[0].checks[0].findings
     assert one.text is two.text
     assert one.model_copy(update={"text": "khác"}).text == "khác" and two.text == "hai hạn"

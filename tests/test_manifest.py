@@ -4,6 +4,7 @@ whole, and a file left untouched when a rerun has nothing new to say."""
 from __future__ import annotations
 
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 
 from hierarchy.sources import load_hierarchy
@@ -57,7 +58,7 @@ def test_writing_a_manifest_never_holds_it_whole(tmp_path: Path) -> None:
     manifest = read_manifest(folder)
     assert manifest is not None
     many = [
-        e.model_copy(update={"unit_id": f"{e.unit_id}-{k}", "path": f"{e.path}.{k}"})
+        replace(e, unit_id=f"{e.unit_id}-{k}", path=f"{e.path}.{k}")
         for k in range(40)
         for e in manifest.drafts
     ]

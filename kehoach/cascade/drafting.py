@@ -17,7 +17,7 @@ import resource
 import socket
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -222,7 +222,7 @@ def write_drafts(
         )
         cited = shared.setdefault(entry.parent_plan, entry.parent_plan)
         origin = shared.setdefault(entry.derived_from, entry.derived_from)
-        entries.append(entry.model_copy(update={"parent_plan": cited, "derived_from": origin}))
+        entries.append(replace(entry, parent_plan=cited, derived_from=origin))
         outcomes.append(outcome)
         if checker is not None and words is not None:
             began = time.perf_counter()

@@ -84,10 +84,10 @@ class PackedBatch:
 
     The flow holds every entry and finding of the run until it ends, so they are packed to
     unpickle small: each pydantic model carries the set of its fields given, its own set
-    (~730 bytes for an entry's ten), and half of what the flow held for them was these sets.
-    Packed, the models of a kind with the same fields share one set (pickle stores it once):
-    the unpacked result takes 4.8 MB for 3,250 drafts instead of 10 MB. Sharing is safe for
-    frozen models: pydantic never changes a frozen model's set, and a copy gets its own.
+    (~730 bytes for ten fields). Packed, the models of a kind with the same fields (the
+    entries' references to their parents' plans, the findings) share one set (pickle stores
+    it once). Sharing is safe for frozen models: pydantic never changes a frozen model's set,
+    and a copy gets its own. (The entries themselves are slotted dataclasses, without one.)
     """
 
     data: bytes
@@ -97,7 +97,8 @@ class PackedBatch:
         """``result`` packed (its models' field sets shared: it is not to be used after)."""
         shared: dict[tuple[type[BaseModel], frozenset[str]], set[str]] = {}
         for entry in result.entries:
-            _share_fields(entry, shared)
+            if entry.derived_from is not None:
+                _share_fields(entry.derived_from, shared)
         for check in result.checks:
             _share_fields(check, shared)
             for finding in check.findings:
@@ -121,7 +122,7 @@ class SharedValues:
     finding's words). :meth:`share` points them at the hierarchy's objects, or at the first
     equal one seen, changing no value: the models are frozen, so nothing writes to them and
     only ``is`` could tell (and a copy gets its own). Like :meth:`PackedBatch.of`, it
-    rewrites the models' ``__dict__`` in place.
+    rewrites the results' models and entries in place.
     """
 
     def __init__(self, h: Hierarchy) -> None:
@@ -135,24 +136,22 @@ class SharedValues:
     def share(self, result: BatchResult) -> BatchResult:
         """``result``, its entries' and findings' repeated values shared (in place)."""
         h, one, fields = self.h, self._one, self._fields
+        put = object.__setattr__  # into the slots of a frozen dataclass
         for entry in result.entries:
-            values = entry.__dict__
-            unit_id = values["unit_id"]
-            if unit_id in h:
-                unit = h.unit(unit_id)
-                values["unit_id"] = unit.id
-                if values["unit_name"] == unit.name:
-                    values["unit_name"] = unit.name
-                if values["level"] == unit.level.value:
-                    values["level"] = unit.level.value
-                parent = h.parent(unit_id)
-                if parent is not None and values["parent_unit_id"] == parent.id:
-                    values["parent_unit_id"] = parent.id
-            values["parent_plan"] = one(values["parent_plan"])
-            derived_from = values["derived_from"] = one(values["derived_from"])
-            _share_fields(entry, fields)
-            if derived_from is not None:
-                _share_fields(derived_from, fields)
+            if entry.unit_id in h:
+                unit = h.unit(entry.unit_id)
+                put(entry, "unit_id", unit.id)
+                if entry.unit_name == unit.name:
+                    put(entry, "unit_name", unit.name)
+                if entry.level == unit.level.value:
+                    put(entry, "level", unit.level.value)
+                parent = h.parent(unit.id)
+                if parent is not None and entry.parent_unit_id == parent.id:
+                    put(entry, "parent_unit_id", parent.id)
+            put(entry, "parent_plan", one(entry.parent_plan))
+            put(entry, "derived_from", one(entry.derived_from))
+            if entry.derived_from is not None:
+                _share_fields(entry.derived_from, fields)
         for check in result.checks:
             values = check.__dict__
             if values["unit_id"] in h:
