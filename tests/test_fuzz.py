@@ -681,6 +681,8 @@ def test_python_tags_are_refused_and_never_run(workdir: Path, tag: str) -> None:
         ("issues_plan: !!bool maybe\n", 1, "'maybe' is not true or false"),
         ("summary: ok\nplace: \x07\n", 2, "U\\+0007 is not allowed"),
         ("summary:\n\t- x\n", 2, "found character '\\\\t' that cannot start any token"),
+        ("!!map x\n", 1, "expected a mapping node, but found scalar"),
+        ("summary: ok\nplace: !!map [1]\n", 2, "expected a mapping node, but found sequence"),
     ],
 )
 def test_yaml_errors_name_their_line(workdir: Path, text: str, line: int, what: str) -> None:

@@ -122,6 +122,10 @@ def _check_expansion(root: yaml.Node) -> None:
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     # PyYAML keeps the last of two equal keys without a word; an operator who pasted a
     # block twice would lose the first silently, so a repeated key is refused at its line.
+    if not isinstance(node, yaml.MappingNode):  # "!!map x": a mapping's tag on a scalar
+        raise yaml.constructor.ConstructorError(
+            None, None, f"expected a mapping node, but found {node.id}", node.start_mark
+        )
     seen: set[Any] = set()
     for key_node, _ in node.value:
         if key_node.tag == _MERGE_TAG:
