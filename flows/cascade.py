@@ -156,7 +156,7 @@ def _draft(run: Run, workers: int, dask: str | None, label: str, lint: bool) -> 
             if checker is not None:
                 jobs = [run.checked(job, checker) for job in jobs]
             if len(in_flight) >= window:
-                drafted.append(shared.share(_collect(in_flight.popleft(), advance)))
+                drafted.append(_collect(in_flight.popleft(), advance, shared))
             roots = [r for job in jobs for r in job.roots]
             # Not quoted (opaque): a task's arguments are small, and Dask would take the
             # quote, a tuple, for a task of its own.
@@ -167,15 +167,18 @@ def _draft(run: Run, workers: int, dask: str | None, label: str, lint: bool) -> 
                 )
             )
         while in_flight:
-            drafted.append(shared.share(_collect(in_flight.popleft(), advance)))
+            drafted.append(_collect(in_flight.popleft(), advance, shared))
     return BatchResult.merged(drafted)
 
 
 def _collect(
-    future: PrefectFuture[PackedBatch], advance: Callable[[BatchResult, str], None]
+    future: PrefectFuture[PackedBatch],
+    advance: Callable[[BatchResult, str], None],
+    shared: SharedValues,
 ) -> BatchResult:
-    """The batch's result, once it is done, unpacked and counted in the progress."""
-    result = future.result().unpack()
+    """The batch's result, once it is done, unpacked, its repeated values ``shared`` with
+    the rest of the run (it is held until the run ends), and counted in the progress."""
+    result = shared.share(future.result().unpack())
     advance(result, result.entries[-1].unit_name if result.entries else "")
     return result
 

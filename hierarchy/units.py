@@ -329,8 +329,8 @@ def build_unit(
 _PLACE_IS_FULL_NAME = frozenset({"Thành phố Hồ Chí Minh"})
 
 # Every committee's chair signs the same way: one shared (frozen) signer, not 10k copies.
-_LINES_GIVEN = {"lines"}  # what IssuingBody(lines=...) records as given
 _CHAIR = Signer(authority="TM. ỦY BAN NHÂN DÂN", title="CHỦ TỊCH")
+_LINES_GIVEN = {"lines"}  # what IssuingBody(lines=...) records as given
 
 
 def committee_defaults(unit_id: str, name: str, kind: UnitKind, parent: str | None = None) -> Unit:
