@@ -29,6 +29,7 @@ from kehoach.cascade.lint import (
     lint_folder,
     lint_out,
 )
+from kehoach.cascade.lint.draft import Memo
 from kehoach.cascade.lint.findings import DraftFindings, Finding
 from kehoach.cascade.manifest import (
     DraftState,
@@ -154,6 +155,28 @@ def test_the_real_55_has_only_its_own_defects(
     ]
     assert "01-CTr/TU" in found[0][2] and "khoá XVII" in found[0][2]
     assert all("Bộ phận Văn hóa và Thông tin" in t for _, _, t in found[1:])
+
+
+def test_one_memo_shared_by_sibling_wards_finds_what_a_fresh_check_finds(
+    clean_55: Plan, plan_67: Plan, hanoi: Hierarchy
+) -> None:
+    """A batch's check keeps what it found in each paragraph for the next draft: a paragraph
+    naming no unit is judged once for every voice, one naming a unit once per voice. Yên
+    Sở's plan read as its own and as its sibling Thanh Trì's (where "phường Yên Sở" is
+    foreign), in both orders, with one memo: each reading finds what it finds alone."""
+    text = read_plan_text(clean(clean_55))
+    above = ParentPlan.of_text(plan_text_of(plan_67), plan_67.issuer.name)
+    voices = [Voice.of(hanoi, hanoi.unit(u)) for u in ("00340", "00301")]
+
+    def seen(found: list[Finding]) -> list[tuple[str, str, str]]:
+        return [(f.kind.value, f.where, f.text) for f in found]
+
+    alone = [seen(lint_draft(text, v, "draft.docx", above)) for v in voices]
+    assert alone[0] == [] and alone[1] != []  # the sibling's reading differs: it can fail
+    for order in (voices, voices[::-1]):
+        memo: Memo = {}
+        shared = {v.admin.id: seen(lint_draft(text, v, "draft.docx", above, memo)) for v in order}
+        assert [shared[v.admin.id] for v in voices] == alone
 
 
 @pytest.mark.parametrize(
