@@ -24,7 +24,7 @@ it where a unit has no committees below.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -93,9 +93,12 @@ def _words(escaped: str) -> str:
     return _ESCAPED.sub(r"\1", escaped)
 
 
+_SPECIAL = re.compile(r"([{}|\\])")
+
+
 def _escape(words: str) -> str:
     """Words safe inside a marker: a unit named "… {{ x }}" cannot break the marker."""
-    return re.sub(r"([{}|\\])", r"\\\1", words)
+    return _SPECIAL.sub(r"\\\1", words) if _SPECIAL.search(words) else words
 
 
 # plain() and problem() are pure and called for every text of every plan a cascade derives
@@ -141,6 +144,57 @@ def _case(before: str, value: str) -> str:
     return upper_first(value) if _SENTENCE_START.search(before) else value
 
 
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """One marker of a text as :func:`_parsed` found it: its key, argument and words, the
+    marker as written, and whether a sentence starts at it (judged on the text before it as
+    printed, so the same for whatever words a speaker puts in)."""
+
+    key: str
+    argument: str | None
+    words: str
+    written: str
+    starts_sentence: bool
+
+
+# A parent's texts are re-spoken for each of its children, one after another (the communes
+# of a district, the departments of a commune): each is taken apart once, and each child only
+# fills in its words. Taking a text apart judged, marker by marker, the printed text before
+# it, which was most of re-speaking it. The most recent texts only, as plain() keeps them.
+@lru_cache(maxsize=1 << 10)
+def _parsed(text: str) -> tuple[tuple[str, ...], tuple[_Slot, ...]]:
+    """``text`` as the words between its markers (one more than the markers) and its
+    markers."""
+    between, slots, at = [], [], 0
+    for m in MARKER.finditer(text):
+        between.append(text[at : m.start()])
+        before = plain(text[: m.start()])
+        slots.append(
+            _Slot(
+                m.group(1),
+                m.group(2),
+                _words(m.group(3)),
+                m.group(0),
+                _SENTENCE_START.search(before) is not None,
+            )
+        )
+        at = m.end()
+    between.append(text[at:])
+    return tuple(between), tuple(slots)
+
+
+def _respoken(text: str, spoken: Callable[[_Slot], str]) -> str:
+    """``text`` with each marker replaced by ``spoken(marker)``."""
+    between, slots = _parsed(text)
+    if not slots:
+        return text
+    out = [between[0]]
+    for slot, after in zip(slots, between[1:], strict=True):
+        out.append(spoken(slot))
+        out.append(after)
+    return "".join(out)
+
+
 def _value(speaker: Speaker, key: str, argument: str | None, words: str) -> str | None:
     if key == "phong":
         return speaker.phong.get(argument or "")
@@ -169,19 +223,19 @@ def revoice(text: str, speaker: Speaker, only: frozenset[str] | None = None) -> 
     in).
     """
 
-    def swap(m: re.Match[str]) -> str:
-        key, argument, words = m.group(1), m.group(2), _words(m.group(3))
+    def spoken(slot: _Slot) -> str:
+        key, argument = slot.key, slot.argument
         if only is not None and key not in only:
-            return m.group(0)
-        value = _value(speaker, key, argument, words)
+            return slot.written
+        value = _value(speaker, key, argument, slot.words)
         if value is None:
-            return m.group(0)
-        if key in _FOLLOWS_CASE and value:
-            value = _case(plain(text[: m.start()]), value)
+            return slot.written
+        if key in _FOLLOWS_CASE and value and slot.starts_sentence:
+            value = upper_first(value)
         head = f"{key}:{argument}" if argument else key
         return f"{{{head}|{_escape(value)}}}"
 
-    return MARKER.sub(swap, text)
+    return _respoken(text, spoken)
 
 
 def said_of_parent(text: str) -> str:
@@ -206,10 +260,11 @@ def with_deadlines(text: str, han: Mapping[str, str]) -> str:
     """``text`` with its task deadlines (``{han:…}``) re-spoken, nothing else: a department
     repeats its committee's words, but with its own, earlier dates."""
 
-    def swap(m: re.Match[str]) -> str:
-        if m.group(1) != "han" or m.group(2) not in han:
-            return m.group(0)
-        value = _case(plain(text[: m.start()]), han[m.group(2) or ""])
-        return f"{{han:{m.group(2)}|{_escape(value)}}}"
+    def spoken(slot: _Slot) -> str:
+        if slot.key != "han" or slot.argument not in han:
+            return slot.written
+        value = han[slot.argument or ""]
+        value = upper_first(value) if slot.starts_sentence else value
+        return f"{{han:{slot.argument}|{_escape(value)}}}"
 
-    return MARKER.sub(swap, text)
+    return _respoken(text, spoken)
