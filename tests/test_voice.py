@@ -17,7 +17,15 @@ from kehoach.cascade.walk import cascade
 from kehoach.cli import app
 from kehoach.documents.plan_document import body_blocks
 from kehoach.io.errors import PlanError
-from kehoach.plan.markers import Speaker, markers, plain, problem, revoice, said_of_parent
+from kehoach.plan.markers import (
+    Speaker,
+    markers,
+    plain,
+    problem,
+    revoice,
+    said_of_parent,
+    with_deadlines,
+)
 from kehoach.plan.model import Plan, load_plan
 from tests.conftest import EXAMPLES, runner
 
@@ -86,6 +94,25 @@ def test_what_the_parent_said_of_itself_becomes_what_the_child_says_of_its_paren
     down = said_of_parent(text)
     assert plain(revoice(down, SPEAKER)) == (
         "Báo cáo gửi UBND quận (qua Phòng Nội vụ); chậm nhất ngày 26/3/2024."
+    )
+
+
+def test_a_sentence_starting_at_a_marker_capitalises_each_speakers_words() -> None:
+    """A text is taken apart once and re-spoken by each child: where a sentence starts is
+    judged on the printed text before the marker (an item's "a) ", a stop), whoever speaks."""
+    text = (
+        "a) {cap|quận} chỉ đạo; gửi {ubnd|UBND quận}. {cap|quận} báo cáo, "
+        "{cap|quận} theo dõi; {han:3|chậm nhất ngày 15/3/2024}. {han:3|chậm nhất …}."
+    )
+    district = Speaker(**{**SPEAKER.__dict__, "cap": "quận", "ubnd": "UBND quận"})
+    for speaker, kind in ((SPEAKER, "phường"), (district, "quận"), (SPEAKER, "phường")):
+        assert plain(revoice(text, speaker)) == (
+            f"a) {kind.title()} chỉ đạo; gửi UBND {kind}. {kind.title()} báo cáo, {kind} "
+            "theo dõi; chậm nhất ngày 26/3/2024. Chậm nhất ngày 26/3/2024."
+        )
+    assert plain(with_deadlines(text, {"3": "trong tháng 3/2024"})) == (
+        "a) quận chỉ đạo; gửi UBND quận. quận báo cáo, quận theo dõi; trong tháng 3/2024. "
+        "Trong tháng 3/2024."
     )
 
 
