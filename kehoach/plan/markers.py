@@ -138,12 +138,6 @@ def problem(text: str) -> str | None:
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|^\s*(?:[a-zđ]\)|-|–)\s+)$")
 
 
-def _case(before: str, value: str) -> str:
-    """Capitalised where a sentence starts; elsewhere as the speaker writes it ("quận",
-    "phường", but "Thành phố" for a province, as its own plans do)."""
-    return upper_first(value) if _SENTENCE_START.search(before) else value
-
-
 @dataclass(frozen=True, slots=True)
 class _Slot:
     """One marker of a text as :func:`_parsed` found it: its key, argument and words, the
@@ -155,6 +149,11 @@ class _Slot:
     words: str
     written: str
     starts_sentence: bool
+
+    def cased(self, value: str) -> str:
+        """``value`` here: capitalised where a sentence starts; elsewhere as the speaker
+        writes it ("quận", "phường", but "Thành phố" for a province, as its own plans do)."""
+        return upper_first(value) if self.starts_sentence else value
 
 
 # A parent's texts are re-spoken for each of its children, one after another (the communes
@@ -230,8 +229,8 @@ def revoice(text: str, speaker: Speaker, only: frozenset[str] | None = None) -> 
         value = _value(speaker, key, argument, slot.words)
         if value is None:
             return slot.written
-        if key in _FOLLOWS_CASE and value and slot.starts_sentence:
-            value = upper_first(value)
+        if key in _FOLLOWS_CASE:
+            value = slot.cased(value)
         head = f"{key}:{argument}" if argument else key
         return f"{{{head}|{_escape(value)}}}"
 
@@ -263,8 +262,7 @@ def with_deadlines(text: str, han: Mapping[str, str]) -> str:
     def spoken(slot: _Slot) -> str:
         if slot.key != "han" or slot.argument not in han:
             return slot.written
-        value = han[slot.argument or ""]
-        value = upper_first(value) if slot.starts_sentence else value
+        value = slot.cased(han[slot.argument or ""])
         return f"{{han:{slot.argument}|{_escape(value)}}}"
 
     return _respoken(text, spoken)
