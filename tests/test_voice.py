@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from kehoach.cascade.rules import Draft
 from kehoach.cascade.walk import cascade
 from kehoach.cli import app
 from kehoach.documents.plan_document import body_blocks
+from kehoach.documents.plan_text import read_plan_text
 from kehoach.io.errors import PlanError
 from kehoach.plan.markers import (
     Speaker,
@@ -27,7 +29,7 @@ from kehoach.plan.markers import (
     with_deadlines,
 )
 from kehoach.plan.model import Plan, load_plan
-from tests.conftest import EXAMPLES, runner
+from tests.conftest import EXAMPLES, plan_dir, runner
 
 Write = Callable[[str, str], Path]
 SPEAKER = Speaker(
@@ -161,6 +163,39 @@ def test_yen_so_addresses_the_five_bodies_of_the_real_55_in_order(yen_so_from_67
         "Bộ phận Một cửa",
         "Bộ phận Tư pháp",
     ]
+
+
+CITY_IN_A_CITY = """\
+name: city-in-a-city
+departments: rules-2024
+units:
+  - {id: "01", name: Thành phố Hà Nội, kind: thanh-pho}
+  - {id: "269", name: Thành phố Sơn Tây, kind: thanh-pho-thuoc-tinh, parent: "01"}
+  - {id: "09574", name: Phường Lê Lợi, kind: phuong, parent: "269"}
+"""
+
+
+def test_a_city_under_a_city_names_the_one_it_reports_to(write: Write, tmp_path: Path) -> None:
+    """Thành phố Thủy Nguyên under Thành phố Hải Phòng (vn-2024), here Sơn Tây made a city:
+    "gửi UBND Thành phố (qua Sở Nội vụ)" in its plan reads as its own committee, so it names
+    the city above; its ward, a phường, still says "UBND thành phố" of Sơn Tây."""
+    h = write("h.yaml", CITY_IN_A_CITY)
+    out = tmp_path / "o"
+    plan = EXAMPLES / "ha-noi-145-kh-ubnd.yaml"
+    result = runner.invoke(app, ["cascade", str(plan), "-H", str(h), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "draft check: 0 findings" in result.output
+    folder = plan_dir(out, plan, str(h))
+
+    def body(unit: str) -> str:
+        entries = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["drafts"]
+        (path,) = [e["path"] for e in entries if e["unit_id"] == unit]
+        return "\n".join(b.text for b in read_plan_text((folder / path).read_bytes()).body)
+
+    city = body("269")
+    assert "gửi UBND thành phố Hà Nội (qua Sở Nội vụ)" in city
+    assert "UBND Thành phố (qua" not in city
+    assert "UBND thành phố (qua Phòng Nội vụ)" in body("09574")
 
 
 def test_yen_so_speaks_in_its_own_voice(yen_so_from_67: Plan) -> None:
