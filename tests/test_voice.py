@@ -263,6 +263,31 @@ def test_a_committee_duty_joined_to_another_is_kept_whole(hanoi: Hierarchy, writ
     assert "lưu trữ hồ sơ tuyên truyền tại phường" in everyone
 
 
+def test_the_report_to_the_parent_is_the_offices_to_prepare(hanoi: Hierarchy) -> None:
+    """145 asks the districts' and the wards' committees to report to whoever directs them.
+    The committee reports; its departments report to it. So the district's Phòng Nội vụ and
+    the ward's Bộ phận Văn phòng UBND (which holds the home-affairs role there) advise their
+    committee to report, and the departments as a whole are not told to report upward."""
+    plan = load_plan(EXAMPLES / "ha-noi-145-kh-ubnd.yaml")
+    for unit, office, report in [
+        ("008", "Phòng Nội vụ", "Tham mưu UBND quận báo cáo kết quả thông tin, tuyên truyền "
+         "CCHC định kỳ quý 1, 6 tháng, 9 tháng, năm (lồng ghép trong báo cáo CCHC định kỳ) "
+         "gửi UBND Thành phố (qua Sở Nội vụ)."),
+        ("00340", "Bộ phận Văn phòng UBND", "Tham mưu UBND phường định kỳ quý 1, 6 tháng, 9 "
+         "tháng, năm báo cáo kết quả thực hiện (lồng ghép trong báo cáo CCHC định kỳ) gửi UBND "
+         "quận (qua Phòng Nội vụ)."),
+    ]:  # fmt: skip
+        draft = _draft(plan, hanoi, unit).plan
+        parts = {
+            plain(s.title or ""): [plain(p) for p in s.paragraphs] for s in draft.implementation
+        }
+        everyone = " ".join(next(iter(parts.values())))
+        above = "UBND Thành phố" if unit == "008" else "UBND quận"
+        assert f"gửi {above}" not in everyone, unit
+        assert f"- {report}" in parts[office], unit
+        assert sum(report in p for ps in parts.values() for p in ps) == 1, unit
+
+
 # -- citations, deadlines, coordinators ------------------------------------------------------
 
 

@@ -21,7 +21,10 @@ departments, except a duty one of them is already given by name, which a clerk w
 write twice (seed 55 gives its Cuộc thi to Bộ phận Văn hóa and its Đối thoại to Văn phòng and
 Một cửa only): a duty whose task the child's annex gives a department to lead, a duty
 another part already states word for word, and the report to the parent where a department
-already makes it.
+already makes it. The child's own report to its parent, if no department makes it, is given to
+the department that prepares the committee's reports (the one with the home-affairs role, else
+the office) as advice to the committee: "Tham mưu UBND quận … báo cáo … gửi UBND Thành phố".
+The departments report to the child; only the child reports up.
 
 Nothing is addressed to the child's parent, the parent's departments or its peers. The
 paragraphs keep their markers (:mod:`kehoach.plan.markers`), re-spoken later for the child.
@@ -167,20 +170,39 @@ def implementation_for(
     named_words = [_bare(p) for p in named]
     a_department_reports = any(_reports_up(p) for p in named)
     led = {t.id for t in tasks if t.lead.unit in by_department}
-    everyone.paragraphs = [
-        p
-        for i, p in enumerate(everyone.paragraphs)
-        if i not in everyone.committee_duties
-        or not _given_by_name(p, named_words, led, a_department_reports)
-    ]
-    reports_up = a_department_reports or any(_reports_up(p) for p in everyone.paragraphs)
+    office = _office(departments)
+    kept, reports = [], []
+    for i, p in enumerate(everyone.paragraphs):
+        duty = i in everyone.committee_duties
+        if duty and _given_by_name(p, named_words, led, a_department_reports):
+            continue
+        if duty and office is not None and _reports_up(p) and _advised(p) is not None:
+            reports.append(p)
+        else:
+            kept.append(p)
+    everyone.paragraphs = kept
+    reports_up = (
+        a_department_reports or bool(reports) or any(_reports_up(p) for p in everyone.paragraphs)
+    )
     if h.parent(unit.id) is not None and not reports_up:
         # What the unit owes whoever directs it, whatever the parent's text forgot to say.
-        everyone.paragraphs.append(
+        report = (
             "Định kỳ quý 1, 6 tháng, 9 tháng, năm báo cáo kết quả thực hiện (lồng ghép trong báo "
             "cáo CCHC định kỳ) gửi {ubnd_cap_tren|UBND cấp trên} (qua {phong_cap_tren:noi-vu|cơ "
             "quan Nội vụ})." + OWN_LEVEL
         )
+        (reports if office is not None else everyone.paragraphs).append(report)
+    if office is not None and reports:
+        # The committee reports to its parent; its departments report to it. The report up
+        # is the office's to prepare (seed 55: "báo cáo UBND quận (qua Phòng Nội vụ)" is what
+        # the ward sends, through its Văn phòng), so it is not every department's duty.
+        part = by_department.get(office.id)
+        if part is None:
+            role = next(r for r in _OFFICE_ROLES if r in office.roles)
+            part = by_department[office.id] = _Part(
+                Assignee(role=role, unit=office.id, label=office.name), office.name
+            )
+        part.paragraphs += [advice for p in reports if (advice := _advised(p)) is not None]
     if children:
         # What every committee below owes whoever directs it, said by the unit itself.
         if not below.paragraphs:
@@ -197,6 +219,39 @@ def implementation_for(
         spoken = (_not_with_itself(revoice(p, speaker), part.title) for p in part.paragraphs)
         part.paragraphs = [p for p in spoken if plain(p).strip(" .;,")]
     return tuple(_section(p) for p in parts if p.paragraphs)
+
+
+#: The roles of the department that prepares the committee's reports, in order of preference.
+_OFFICE_ROLES = ("noi-vu", "van-phong")
+
+
+def _office(departments: list[Unit]) -> Unit | None:
+    """The department that prepares what the committee reports to its parent: the one with
+    the home-affairs role (Phòng Nội vụ; a ward's Văn phòng holds it), else the office."""
+    for role in _OFFICE_ROLES:
+        for dept in departments:
+            if role in dept.roles:
+                return dept
+    return None
+
+
+def _advised(paragraph: str) -> str | None:
+    """A committee's duty as its office's: "Định kỳ … báo cáo … gửi UBND Thành phố" becomes
+    "Tham mưu UBND quận định kỳ … báo cáo …" (the office advises, the committee reports).
+    None where the duty cannot be so turned: it starts with a marker (a name, a condition)
+    or holds more than one duty, whose others are every department's."""
+    match = _ITEM.match(paragraph)
+    if match is not None and match.group(1):
+        return None
+    rest = paragraph[match.end() :] if match is not None else paragraph
+    if not rest or rest.startswith("{") or ";" in plain(rest):
+        return None
+    if rest.lower().startswith("tham mưu"):
+        return rest
+    first = rest.split(" ", 1)[0]
+    if first[1:2].isupper():  # an abbreviation ("UBND …"): its case stays
+        return None
+    return "Tham mưu {ubnd|UBND} " + rest[:1].lower() + rest[1:]
 
 
 def _reports_up(paragraph: str) -> bool:
