@@ -286,6 +286,18 @@ def test_the_report_to_the_parent_is_the_offices_to_prepare(hanoi: Hierarchy) ->
         assert f"gửi {above}" not in everyone, unit
         assert f"- {report}" in parts[office], unit
         assert sum(report in p for ps in parts.values() for p in ps) == 1, unit
+    # What all the ward's departments report through its Văn phòng, the Văn phòng itself
+    # reports straight to the ward's committee.
+    (office,) = [
+        d
+        for level in cascade(plan, hanoi, start="00340")
+        for d in level
+        if d.unit.name == "Bộ phận Văn phòng UBND" and d.parent_unit_id == "00340"
+    ]
+    assert office.task_list is not None
+    duties = " ".join(plain(p) for s in office.plan.content for p in s.paragraphs)
+    assert "báo cáo CCHC định kỳ gửi UBND phường." in duties
+    assert "(qua Bộ phận Văn phòng UBND)" not in duties
 
 
 # -- citations, deadlines, coordinators ------------------------------------------------------

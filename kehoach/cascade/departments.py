@@ -181,10 +181,24 @@ def addressed(parent_plan: Plan, committee: Unit, dept: Unit, h: Hierarchy) -> l
         if a is None or (s.title and _names_another_body(s.title, dept.kind.word, above)):
             continue
         if a.group is Group.CAC_PHONG_BAN:
-            shared += _paragraphs(s)
+            shared += [_not_through_itself(p, dept.name) for p in _paragraphs(s)]
         elif a.group is None and _resolves_to(a, dept, committee, h):
             own += _paragraphs(s)
     return _lettered(own + shared)
+
+
+def _not_through_itself(paragraph: str, department: str) -> str:
+    """A duty of all departments as the one it goes through reads it: "báo cáo … gửi UBND
+    phường (qua Bộ phận Văn phòng UBND)" is, for that Bộ phận, "báo cáo … gửi UBND phường"."""
+    if f"|{department}}})" not in paragraph:  # most paragraphs never name it
+        return paragraph
+    return _through(department).sub("", paragraph)
+
+
+@lru_cache(maxsize=1 << 10)
+def _through(department: str) -> re.Pattern[str]:
+    """``department`` as the one a report goes through, compiled once per name."""
+    return re.compile(rf" \(qua \{{phong:[a-z0-9-]+\|{re.escape(department)}\}}\)")
 
 
 def _lettered(paragraphs: list[str]) -> list[str]:
