@@ -428,6 +428,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     ms["total"] = round(sum(ms[k] for k in STAGES), 3)
     drafting_s = a - lint_s
     r["drafts"] = n
+    # What the draft check found in the product's drafts, per kind (empty: every draft reads
+    # as its unit's own): a faster run that drafts worse is no gain.
+    r["findings"] = product.lint
+    r["findings_first"] = product.lint_first
     r["product_s"] = round(a, 2)
     r["product_lint_s"] = round(lint_s, 2)
     # CPU the flow's own process spent (orchestration, unpacking the batches' results, the
@@ -535,6 +539,8 @@ def report(r: dict[str, Any]) -> None:
         f"  (a) product, end to end: {r['product_s']:7.1f} s (draft check ~{r['product_lint_s']} s "
         f"in the batches; alone, over the folder, {r['lint_folder_alone_s']} s)"
     )
+    found = sum(r["findings"].values())
+    print(f"  draft check: {found} findings" + (f" {r['findings']}" if found else ""))
     print(
         f"  (b) limit, same processes: {lim['limit_s']:5.1f} s (start-up "
         f"{lim['process_start_s']} s); with deriving and contexts {lim['pipeline_s']} s"
